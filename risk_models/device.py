@@ -1,0 +1,58 @@
+"""Pick the compute device for XGBoost and Torch: CUDA when present, CPU otherwise."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+
+log = logging.getLogger(__name__)
+
+_VALID = ("auto", "cpu", "cuda")
+
+
+@functools.lru_cache(maxsize=1)
+def cuda_available() -> bool:
+    """Whether a CUDA GPU is usable, without importing Torch when avoidable.
+
+    ``RISK_MODELS_FORCE_CPU=1`` forces ``False`` (for tests and for sharing a GPU box).
+    """
+    if os.environ.get("RISK_MODELS_FORCE_CPU", "") not in ("", "0"):
+        return False
+    # Cheap checks first, so CPU-only machines never pay for importing Torch.
+    has_driver = os.path.exists("/dev/nvidia0") or os.path.exists("/proc/driver/nvidia")
+    if not has_driver and shutil.which("nvidia-smi") is None:
+        return False
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return False
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+def resolve_device(requested: str = "auto") -> str:
+    """Turn a requested device into the one to use: ``"cuda"`` or ``"cpu"``.
+
+    ``"auto"`` picks CUDA when a GPU is present. ``"cuda"`` without a GPU falls back to CPU
+    with a warning rather than failing a nightly job.
+    """
+    if requested not in _VALID:
+        raise ValueError(f"device must be one of {_VALID}, got {requested!r}")
+    if requested == "cpu":
+        return "cpu"
+    if cuda_available():
+        return "cuda"
+    if requested == "cuda":
+        log.warning("device 'cuda' requested but no CUDA GPU is available; using CPU")
+    return "cpu"

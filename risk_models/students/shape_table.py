@@ -1,0 +1,252 @@
+"""The one decision-time object: an intercept plus one lookup table per term.
+
+Every interpretable student exports a :class:`ShapeTable`. A term is an n-dimensional table
+indexed by one :class:`Axis` per feature (one axis for a shape function, two for a pair).
+Scoring is ``searchsorted + take + sum`` in NumPy; the JSON form is plain and readable.
+
+Binning conventions (so that tables reproduce XGBoost exactly):
+
+* numeric axes compare in float32, as XGBoost does: a value ``x`` falls in bin ``k`` where
+  ``edges[k-1] <= x < edges[k]`` (bin 0 is ``x < edges[0]``, the last bin ``x >= edges[-1]``);
+  the final index (``len(edges) + 1``) is the missing bin (NaN);
+* categorical axes index the listed levels, then a missing bin (NaN), then an unknown bin
+  (a level never seen in training).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from risk_models.atomic import atomic_write_text
+from risk_models.errors import ModelFormatError
+
+FORMAT_NAME = "risk_models.shape_table"
+FORMAT_VERSION = 1
+
+
+def to_level_strings(values: pd.Series) -> pd.Series:
+    """Categorical values as strings, NaN kept: ``1``, ``1.0`` and ``"1"`` all become ``"1"``."""
+
+    def one(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            return np.nan
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v)
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    return values.map(one).astype(object)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """How one feature's raw values map to table indices."""
+
+    feature: str
+    kind: Literal["numeric", "categorical"]
+    edges: tuple[float, ...] = ()
+    levels: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Number of cells along this axis, missing (and unknown) bins included."""
+        if self.kind == "numeric":
+            return len(self.edges) + 2
+        return len(self.levels) + 2
+
+    @property
+    def missing_index(self) -> int:
+        return len(self.edges) + 1 if self.kind == "numeric" else len(self.levels)
+
+    @property
+    def unknown_index(self) -> int:
+        """Index for unseen categorical levels (numeric axes have none)."""
+        return len(self.levels) + 1
+
+    def index(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        """Table indices (int64) for raw column values."""
+        if self.kind == "numeric":
+            x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=np.float64)
+            x32 = x.astype(np.float32)
+            edges32 = np.asarray(self.edges, dtype=np.float32)
+            idx = np.searchsorted(edges32, x32, side="right").astype(np.int64)
+            idx[np.isnan(x)] = self.missing_index
+            return idx
+        s = to_level_strings(pd.Series(values))
+        codes = pd.Categorical(s, categories=list(self.levels)).codes.astype(np.int64)
+        missing = s.isna().to_numpy()
+        codes[(codes < 0) & ~missing] = self.unknown_index
+        codes[missing] = self.missing_index
+        return codes
+
+    def labels(self) -> list[str]:
+        """Human-readable label for every cell, in index order."""
+        if self.kind == "numeric":
+            e = [_fmt(v) for v in self.edges]
+            if not e:
+                out = ["all values"]
+            else:
+                out = [f"< {e[0]}"]
+                out += [f"[{lo}, {hi})" for lo, hi in itertools.pairwise(e)]
+                out.append(f">= {e[-1]}")
+            return [*out, "missing"]
+        return [*self.levels, "missing", "unknown"]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"feature": self.feature, "kind": self.kind}
+        if self.kind == "numeric":
+            d["edges"] = [float(v) for v in self.edges]
+        else:
+            d["levels"] = list(self.levels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Axis:
+        kind = d["kind"]
+        if kind not in ("numeric", "categorical"):
+            raise ModelFormatError(f"axis of {d.get('feature')!r}: unknown kind {kind!r}")
+        edges = tuple(float(v) for v in d.get("edges", ()))
+        if any(b <= a for a, b in itertools.pairwise(edges)):
+            raise ModelFormatError(f"axis of {d['feature']!r}: edges must increase strictly")
+        return cls(d["feature"], kind, edges, tuple(str(v) for v in d.get("levels", ())))
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One additive term: a table over one axis (shape function) or two (pair)."""
+
+    name: str
+    axes: tuple[Axis, ...]
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        shape = tuple(a.size for a in self.axes)
+        if self.values.shape != shape:
+            raise ModelFormatError(
+                f"term {self.name!r}: values shape {self.values.shape} does not match axes {shape}"
+            )
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(a.feature for a in self.axes)
+
+    def contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """This term's contribution (log-odds) for every row of ``X``."""
+        idx = tuple(a.index(X[a.feature]) for a in self.axes)
+        return self.values[idx]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "axes": [a.to_dict() for a in self.axes],
+            "values": self.values.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Term:
+        axes = tuple(Axis.from_dict(a) for a in d["axes"])
+        return cls(d["name"], axes, np.asarray(d["values"], dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class ShapeTable:
+    """Intercept plus lookup tables; the score is their sum on the log-odds scale."""
+
+    intercept: float
+    terms: tuple[Term, ...]
+    features: tuple[str, ...]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def term_contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """Matrix ``(n_rows, n_terms)`` of each term's contribution."""
+        missing = [f for f in self.features if f not in X.columns]
+        if missing:
+            raise ValueError(f"input is missing feature column(s) {missing} that the table needs")
+        if not self.terms:
+            return np.zeros((len(X), 0))
+        return np.column_stack([t.contributions(X) for t in self.terms])
+
+    def predict_logit(self, X: pd.DataFrame) -> np.ndarray:
+        """Log-odds of the positive class for every row."""
+        return self.intercept + self.term_contributions(X).sum(axis=1)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """``(n, 2)`` probabilities, column 1 = positive class."""
+        p = 1.0 / (1.0 + np.exp(-self.predict_logit(X)))
+        return np.column_stack([1.0 - p, p])
+
+    def term(self, name: str) -> Term:
+        for t in self.terms:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def n_cells(self) -> int:
+        """Number of stored contributions (the model's parameter count, intercept included)."""
+        return 1 + sum(int(t.values.size) for t in self.terms)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "link": "logit",
+            "intercept": float(self.intercept),
+            "features": list(self.features),
+            "terms": [t.to_dict() for t in self.terms],
+            "metadata": self.metadata,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, source: str = "<dict>") -> ShapeTable:
+        if d.get("format") != FORMAT_NAME:
+            raise ModelFormatError(f"{source}: not a shape table (format={d.get('format')!r})")
+        if d.get("version") != FORMAT_VERSION:
+            raise ModelFormatError(f"{source}: unsupported shape table version {d.get('version')}")
+        try:
+            terms = tuple(Term.from_dict(t) for t in d["terms"])
+            return cls(
+                float(d["intercept"]), terms, tuple(d["features"]), dict(d.get("metadata", {}))
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, ModelFormatError):
+                raise ModelFormatError(f"{source}: {exc}") from exc
+            raise ModelFormatError(f"{source}: malformed shape table ({exc!r})") from exc
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the table as JSON, atomically (temp file, then rename)."""
+        return atomic_write_text(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ShapeTable:
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ModelFormatError(f"{path}: shape table file not found") from exc
+        except json.JSONDecodeError as exc:
+            raise ModelFormatError(f"{path}: not valid JSON ({exc})") from exc
+        return cls.from_dict(d, source=str(path))
+
+
+def shape_frame(term: Term) -> pd.DataFrame:
+    """A one-axis term as a readable table: bin label and contribution."""
+    if len(term.axes) != 1:
+        raise ValueError(f"term {term.name!r} has {len(term.axes)} axes; shape_frame needs 1")
+    return pd.DataFrame({"bin": term.axes[0].labels(), "contribution": term.values})

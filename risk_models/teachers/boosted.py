@@ -1,0 +1,328 @@
+"""Gradient-boosted teachers: XGBoost and LightGBM, native categoricals, early stopping.
+
+Both accept soft targets (``binary:logistic`` / ``cross_entropy`` take labels in [0, 1]) and
+are stored in their libraries' own safe formats (XGBoost UBJSON, LightGBM text).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.errors import ModelFormatError
+from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
+from risk_models.students.design import is_categorical
+from risk_models.students.shape_table import to_level_strings
+from risk_models.xgb_utils import train_booster, xgb_device_params
+
+log = logging.getLogger(__name__)
+META_FILE = "teacher.json"
+
+
+class _BoostedTeacher(ClassifierMixin, BaseEstimator):
+    """Shared input handling: fixed feature order and categorical levels learnt in ``fit``."""
+
+    kind = "boosted"
+
+    def _learn_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.categories_ = {
+            c: sorted(to_level_strings(X[c]).dropna().unique().tolist())
+            for c in X.columns
+            if is_categorical(X[c])
+        }
+        return self._frame(X)
+
+    def _frame(self, X: Any) -> pd.DataFrame:
+        """Columns in fit order; categoricals recast to the training levels (unseen -> NaN)."""
+        X = ensure_frame(X, columns=list(self.feature_names_in_))
+        out = {}
+        for c in X.columns:
+            if c in self.categories_:
+                dtype = pd.CategoricalDtype(self.categories_[c])
+                out[c] = pd.Categorical(to_level_strings(X[c]), dtype=dtype)
+            else:
+                out[c] = pd.to_numeric(X[c], errors="coerce").astype(np.float64)
+        return pd.DataFrame(out, index=X.index)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return (self.decision_function(X) > 0).astype(int)
+
+    def _meta(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "params": {k: v for k, v in self.get_params().items()},
+            "feature_names": list(self.feature_names_in_),
+            "categories": self.categories_,
+            "n_trees": int(self.n_trees_),
+            "device": self.device_,
+        }
+
+    def _restore_meta(self, directory: Path) -> dict[str, Any]:
+        path = directory / META_FILE
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ModelFormatError(f"{path}: teacher metadata not found") from exc
+        except json.JSONDecodeError as exc:
+            raise ModelFormatError(f"{path}: not valid JSON ({exc})") from exc
+        if meta.get("kind") != self.kind:
+            raise ModelFormatError(
+                f"{path}: holds a {meta.get('kind')!r} teacher, not {self.kind!r}"
+            )
+        self.feature_names_in_ = np.asarray(meta["feature_names"], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.categories_ = {k: list(v) for k, v in meta["categories"].items()}
+        self.n_trees_ = meta["n_trees"]
+        self.device_ = meta.get("device", "cpu")
+        self.classes_ = np.array([0, 1])
+        return meta
+
+
+class XGBTeacher(_BoostedTeacher):
+    """XGBoost teacher (``xgb.train``, ``binary:logistic``), CUDA when present."""
+
+    kind = "xgboost"
+
+    def __init__(
+        self,
+        n_estimators: int = 2000,
+        learning_rate: float = 0.05,
+        max_depth: int = 4,
+        min_child_weight: float = 1.0,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.8,
+        reg_lambda: float = 1.0,
+        reg_alpha: float = 0.0,
+        max_bin: int = 256,
+        scale_pos_weight: float = 1.0,
+        early_stopping_rounds: int = 100,
+        device: str = "auto",
+        random_state: int = 0,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.min_child_weight = min_child_weight
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.max_bin = max_bin
+        self.scale_pos_weight = scale_pos_weight
+        self.early_stopping_rounds = early_stopping_rounds
+        self.device = device
+        self.random_state = random_state
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        soft_target: Any = None,
+        eval_set: tuple[Any, Any] | None = None,
+        sample_weight: Any = None,
+    ) -> XGBTeacher:
+        import xgboost as xgb
+
+        X = ensure_frame(X)
+        target, weight = check_fit_inputs(X, y, soft_target, sample_weight)
+        self.classes_ = np.array([0, 1])
+        frame = self._learn_frame(X)
+        params = {
+            "objective": "binary:logistic",
+            "eval_metric": "logloss",
+            "eta": self.learning_rate,
+            "max_depth": self.max_depth,
+            "min_child_weight": self.min_child_weight,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "lambda": self.reg_lambda,
+            "alpha": self.reg_alpha,
+            "max_bin": self.max_bin,
+            "scale_pos_weight": self.scale_pos_weight,
+            "seed": self.random_state,
+            **xgb_device_params(self.device, "XGBTeacher"),
+        }
+        dtrain = xgb.DMatrix(frame, label=target, weight=weight, enable_categorical=True)
+        dvalid = None
+        if eval_set is not None:
+            dvalid = xgb.DMatrix(
+                self._frame(eval_set[0]),
+                label=np.asarray(eval_set[1], float),
+                enable_categorical=True,
+            )
+        self.booster_, self.n_trees_ = train_booster(
+            params,
+            dtrain,
+            dvalid,
+            num_boost_round=self.n_estimators,
+            early_stopping_rounds=self.early_stopping_rounds,
+        )
+        self.device_ = params["device"]
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        import xgboost as xgb
+
+        check_is_fitted(self, "booster_")
+        d = xgb.DMatrix(self._frame(X), enable_categorical=True)
+        return self.booster_.predict(d, output_margin=True).astype(np.float64)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``model.ubj`` (XGBoost's own format) and ``teacher.json``."""
+        check_is_fitted(self, "booster_")
+        directory = Path(directory)
+        with atomic_path(directory / "model.ubj") as tmp:
+            self.booster_.save_model(str(tmp.with_suffix(".ubj")))
+            tmp.with_suffix(".ubj").replace(tmp)
+        atomic_write_text(directory / META_FILE, json.dumps(self._meta(), indent=1))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> XGBTeacher:
+        import xgboost as xgb
+
+        directory = Path(directory)
+        self = cls()
+        meta = self._restore_meta(directory)
+        self.set_params(**meta["params"])
+        self.booster_ = xgb.Booster()
+        try:
+            self.booster_.load_model(str(directory / "model.ubj"))
+        except xgb.core.XGBoostError as exc:
+            raise ModelFormatError(f"{directory / 'model.ubj'}: cannot load ({exc})") from exc
+        return self
+
+
+class LGBMTeacher(_BoostedTeacher):
+    """LightGBM teacher (``cross_entropy`` objective, so soft labels are accepted). CPU."""
+
+    kind = "lightgbm"
+
+    def __init__(
+        self,
+        n_estimators: int = 2000,
+        learning_rate: float = 0.03,
+        num_leaves: int = 31,
+        max_depth: int = -1,
+        min_child_samples: int = 50,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.8,
+        reg_lambda: float = 1.0,
+        reg_alpha: float = 0.0,
+        scale_pos_weight: float = 1.0,
+        early_stopping_rounds: int = 100,
+        random_state: int = 0,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.scale_pos_weight = scale_pos_weight
+        self.early_stopping_rounds = early_stopping_rounds
+        self.random_state = random_state
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        soft_target: Any = None,
+        eval_set: tuple[Any, Any] | None = None,
+        sample_weight: Any = None,
+    ) -> LGBMTeacher:
+        import lightgbm as lgb
+
+        X = ensure_frame(X)
+        target, weight = check_fit_inputs(X, y, soft_target, sample_weight)
+        self.classes_ = np.array([0, 1])
+        frame = self._learn_frame(X)
+        if self.scale_pos_weight != 1.0:
+            w = np.ones(len(X)) if weight is None else weight
+            weight = w * np.where(target > 0.5, self.scale_pos_weight, 1.0)
+        params = {
+            "objective": "cross_entropy",
+            "metric": "cross_entropy",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
+            "min_child_samples": self.min_child_samples,
+            "bagging_fraction": self.subsample,
+            "bagging_freq": 1 if self.subsample < 1.0 else 0,
+            "feature_fraction": self.colsample_bytree,
+            "lambda_l2": self.reg_lambda,
+            "lambda_l1": self.reg_alpha,
+            "seed": self.random_state,
+            "deterministic": True,
+            "verbose": -1,
+        }
+        dtrain = lgb.Dataset(frame, label=target, weight=weight, free_raw_data=True)
+        valid_sets, callbacks = [], []
+        if eval_set is not None:
+            valid_sets = [
+                lgb.Dataset(
+                    self._frame(eval_set[0]), label=np.asarray(eval_set[1], float), reference=dtrain
+                )
+            ]
+            callbacks = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
+        booster = lgb.train(
+            params,
+            dtrain,
+            num_boost_round=self.n_estimators,
+            valid_sets=valid_sets,
+            callbacks=callbacks,
+        )
+        if valid_sets and booster.best_iteration > 0:
+            booster = lgb.Booster(
+                model_str=booster.model_to_string(num_iteration=booster.best_iteration)
+            )
+        self.booster_ = booster
+        self.n_trees_ = booster.num_trees()
+        self.device_ = "cpu"
+        log.info("LGBMTeacher: LightGBM on cpu")
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "booster_")
+        return np.asarray(self.booster_.predict(self._frame(X), raw_score=True), dtype=np.float64)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``model.txt`` (LightGBM's text format) and ``teacher.json``."""
+        check_is_fitted(self, "booster_")
+        directory = Path(directory)
+        atomic_write_text(directory / "model.txt", self.booster_.model_to_string())
+        atomic_write_text(directory / META_FILE, json.dumps(self._meta(), indent=1))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> LGBMTeacher:
+        import lightgbm as lgb
+
+        directory = Path(directory)
+        self = cls()
+        meta = self._restore_meta(directory)
+        self.set_params(**meta["params"])
+        try:
+            self.booster_ = lgb.Booster(model_file=str(directory / "model.txt"))
+        except (lgb.basic.LightGBMError, FileNotFoundError) as exc:
+            raise ModelFormatError(f"{directory / 'model.txt'}: cannot load ({exc})") from exc
+        return self

@@ -1,0 +1,172 @@
+"""A teacher ensemble: members averaged on the logit scale, optionally weighted and calibrated."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from risk_models.atomic import atomic_write_text
+from risk_models.errors import ModelFormatError
+
+log = logging.getLogger(__name__)
+
+TeacherKind = Literal["xgboost", "lightgbm", "torch_mlp"]
+
+
+def teacher_class(kind: str) -> type[Any]:
+    """The estimator class for a teacher kind (imports the heavy library lazily)."""
+    if kind == "xgboost":
+        from risk_models.teachers.boosted import XGBTeacher
+
+        return XGBTeacher
+    if kind == "lightgbm":
+        from risk_models.teachers.boosted import LGBMTeacher
+
+        return LGBMTeacher
+    if kind == "torch_mlp":
+        from risk_models.teachers.torch_mlp import TorchMLPTeacher
+
+        return TorchMLPTeacher
+    raise ValueError(f"unknown teacher kind {kind!r}; use xgboost, lightgbm or torch_mlp")
+
+
+def build_teacher(kind: str, params: dict[str, Any], seed: int) -> Any:
+    """Instantiate one teacher member from its kind, params and seed."""
+    cls = teacher_class(kind)
+    return cls(**{**params, "random_state": seed})
+
+
+class TeacherEnsemble(ClassifierMixin, BaseEstimator):
+    """Members combined on the logit scale.
+
+    Parameters
+    ----------
+    members : sequence of ``(name, estimator)``; each estimator has ``fit(X, y, *,
+        soft_target, eval_set, sample_weight)`` and ``decision_function`` (log-odds).
+    weighting : ``"equal"`` or ``"fitted"`` (non-negative weights summing to 1, fitted on the
+        validation data by minimum log loss).
+    calibration : ``"none"``, ``"temperature"`` or ``"platt"``, fitted on the validation data
+        after weighting.
+    """
+
+    def __init__(
+        self,
+        members: Sequence[tuple[str, Any]] = (),
+        weighting: Literal["equal", "fitted"] = "equal",
+        calibration: Literal["none", "temperature", "platt"] = "none",
+    ) -> None:
+        self.members = members
+        self.weighting = weighting
+        self.calibration = calibration
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Any,
+        *,
+        eval_set: tuple[pd.DataFrame, Any],
+        soft_target: Any = None,
+        sample_weight: Any = None,
+        on_member: Callable[[str, Any], None] | None = None,
+    ) -> TeacherEnsemble:
+        """Fit every member (early stopping on ``eval_set``), then weights and calibration."""
+        from risk_models.evaluation.calibration import make_calibrator
+        from risk_models.teachers.combine import fit_logit_weights
+
+        if not self.members:
+            raise ValueError("TeacherEnsemble needs at least one member")
+        names = [n for n, _ in self.members]
+        if len(set(names)) != len(names):
+            raise ValueError(f"member names must be unique, got {names}")
+        fitted = []
+        for name, est in self.members:
+            member = clone(est).fit(
+                X, y, soft_target=soft_target, eval_set=eval_set, sample_weight=sample_weight
+            )
+            log.info("teacher %s fitted on %s", name, getattr(member, "device_", "cpu"))
+            fitted.append((name, member))
+            if on_member is not None:
+                on_member(name, member)
+        self.fitted_members_ = fitted
+        self.classes_ = np.array([0, 1])
+        Xv, yv = eval_set
+        zv = self.member_logits(Xv)
+        if self.weighting == "fitted" and len(fitted) > 1:
+            self.weights_ = fit_logit_weights(zv, np.asarray(yv, dtype=float))
+        else:
+            self.weights_ = np.full(len(fitted), 1.0 / len(fitted))
+        self.calibrator_ = make_calibrator(self.calibration)
+        self.calibrator_.fit(zv @ self.weights_, np.asarray(yv, dtype=float))
+        return self
+
+    def member_logits(self, X: pd.DataFrame) -> np.ndarray:
+        """``(n_rows, n_members)`` log-odds of every member."""
+        check_is_fitted(self, "fitted_members_")
+        return np.column_stack([m.decision_function(X) for _, m in self.fitted_members_])
+
+    def raw_logit(self, X: pd.DataFrame) -> np.ndarray:
+        """Weighted logit before calibration."""
+        return self.member_logits(X) @ self.weights_
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated ensemble log-odds."""
+        return self.calibrator_.transform(self.raw_logit(X))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.decision_function(X) > 0).astype(int)
+
+    @property
+    def member_names(self) -> list[str]:
+        check_is_fitted(self, "fitted_members_")
+        return [n for n, _ in self.fitted_members_]
+
+    def save(self, directory: str | Path) -> Path:
+        """Write each member in its safe format under ``directory/<name>/``, and ``ensemble.json``."""
+        check_is_fitted(self, "fitted_members_")
+        directory = Path(directory)
+        spec = []
+        for name, member in self.fitted_members_:
+            member.save(directory / name)
+            spec.append({"name": name, "kind": member.kind})
+        meta = {
+            "members": spec,
+            "weights": self.weights_.tolist(),
+            "weighting": self.weighting,
+            "calibration": self.calibrator_.to_dict(),
+        }
+        atomic_write_text(directory / "ensemble.json", json.dumps(meta, indent=1))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TeacherEnsemble:
+        from risk_models.evaluation.calibration import calibrator_from_dict
+
+        directory = Path(directory)
+        path = directory / "ensemble.json"
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError) as exc:
+            raise ModelFormatError(f"{path}: cannot read ensemble description ({exc})") from exc
+        members = [
+            (m["name"], teacher_class(m["kind"]).load(directory / m["name"]))
+            for m in meta["members"]
+        ]
+        ens = cls(members=members, weighting=meta["weighting"])
+        ens.fitted_members_ = members
+        ens.weights_ = np.asarray(meta["weights"], dtype=float)
+        ens.calibrator_ = calibrator_from_dict(meta["calibration"])
+        ens.calibration = ens.calibrator_.to_dict().get("method", "none")
+        ens.classes_ = np.array([0, 1])
+        return ens

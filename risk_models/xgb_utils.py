@@ -1,0 +1,67 @@
+"""Small shared XGBoost helpers: training with early stopping, device params, base margin."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from risk_models.device import resolve_device
+
+log = logging.getLogger(__name__)
+
+
+def xgb_device_params(device: str, role: str) -> dict[str, Any]:
+    """``tree_method``/``device`` params for the resolved device; logs which one is used."""
+    resolved = resolve_device(device)
+    log.info("%s: XGBoost on %s", role, resolved)
+    return {"tree_method": "hist", "device": resolved}
+
+
+def train_booster(
+    params: dict[str, Any],
+    dtrain: Any,
+    dvalid: Any | None,
+    *,
+    num_boost_round: int,
+    early_stopping_rounds: int | None,
+) -> tuple[Any, int]:
+    """Train with ``xgb.train``; with a validation matrix, stop early and keep the best trees.
+
+    Returns the booster (sliced to the best iteration) and the number of trees kept.
+    """
+    import xgboost as xgb
+
+    evals = [(dvalid, "valid")] if dvalid is not None else []
+    booster = xgb.train(
+        params,
+        dtrain,
+        num_boost_round=num_boost_round,
+        evals=evals,
+        early_stopping_rounds=early_stopping_rounds if evals else None,
+        verbose_eval=False,
+    )
+    if evals and early_stopping_rounds:
+        best = int(booster.best_iteration) + 1
+        booster = booster[:best]
+    n_trees = booster.num_boosted_rounds()
+    return booster, n_trees
+
+
+def booster_json(booster: Any) -> dict[str, Any]:
+    """The booster's JSON model as a dict."""
+    return json.loads(bytes(booster.save_raw("json")))
+
+
+def base_margin(model: dict[str, Any]) -> float:
+    """The booster's starting margin (log-odds) from its JSON model."""
+    raw = model["learner"]["learner_model_param"]["base_score"]
+    base = float(str(raw).strip("[]").split(",")[0])
+    objective = model["learner"]["objective"]["name"]
+    if objective in ("binary:logistic", "reg:logistic"):
+        base32 = np.float32(base)
+        return float(np.float32(math.log(base32 / (np.float32(1) - base32))))
+    return base
