@@ -18,7 +18,7 @@ from risk_models.errors import RiskModelsError
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _quiet_libraries() -> None:

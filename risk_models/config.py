@@ -11,13 +11,27 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from risk_models.errors import ConfigError
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_params(kind: str, known: set[str], params: dict[str, Any]) -> None:
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ValueError(f"unknown {kind} parameter(s) {unknown}; known: {sorted(known)}")
 
 
 class SyntheticSource(_Strict):
@@ -90,15 +104,15 @@ class StudentConfig(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     monotone_from_data: bool = True
 
-    @model_validator(mode="after")
-    def _known_params(self) -> StudentConfig:
+    @field_validator("params")
+    @classmethod
+    def _known_params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         from risk_models.students.registry import student_class
 
-        known = set(student_class(self.kind)().get_params())
-        unknown = sorted(set(self.params) - known)
-        if unknown:
-            raise ValueError(f"unknown {self.kind} parameter(s) {unknown}; known: {sorted(known)}")
-        return self
+        kind = info.data.get("kind")
+        if kind is not None:
+            _check_params(kind, set(student_class(kind)().get_params()), v)
+        return v
 
 
 class GatesConfig(_Strict):
@@ -115,16 +129,18 @@ class PipelineConfig(_Strict):
     name: str
     data: DataConfig
     split: SplitConfig = SplitConfig()
-    teachers: tuple[TeacherConfig, ...] = Field(min_length=1)
+    teachers: tuple[TeacherConfig, ...]
     ensemble: EnsembleConfig = EnsembleConfig()
     distill: DistillConfig = DistillConfig()
-    students: tuple[StudentConfig, ...] = Field(min_length=1)
+    students: tuple[StudentConfig, ...]
     gates: GatesConfig = GatesConfig()
     registry: RegistryConfig
 
     @field_validator("teachers", "students")
     @classmethod
     def _unique_names(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not v:
+            raise ValueError("needs at least one entry")
         names = [m.name for m in v]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

@@ -56,3 +56,14 @@ def resolve_device(requested: str = "auto") -> str:
     if requested == "cuda":
         log.warning("device 'cuda' requested but no CUDA GPU is available; using CPU")
     return "cpu"
+
+
+def auto_threads(n_cells: int, n_jobs: int = 0) -> int:
+    """Threads for a tree learner: ``n_jobs`` if > 0, else 1 below ~2M cells, else all cores.
+
+    On small tables OpenMP start-up and busy-waiting cost more than a second core gains
+    (measured: LightGBM 300 rounds on 3k x 3 took 0.13 s on 1 thread, 5.8 s on 2 under load).
+    """
+    if n_jobs > 0:
+        return n_jobs
+    return 1 if n_cells < 2_000_000 else (os.cpu_count() or 1)

@@ -75,7 +75,7 @@ class AdditiveDesign:
             if f in self.categorical:
                 lv = to_level_strings(X[f])
                 levels = list(self.categorical[f])
-                codes = pd.Categorical(lv, categories=levels).codes
+                codes = pd.Index(levels, dtype=object).get_indexer(lv)
                 block = np.zeros((len(X), len(levels)), dtype=np.float32)
                 hit = codes >= 0
                 block[np.flatnonzero(hit), codes[hit]] = 1.0

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from risk_models.device import auto_threads
 from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
 from risk_models.students.design import MISSING_LEVEL, AdditiveDesign
 from risk_models.students.shape_table import Axis, ShapeTable, Term
@@ -67,7 +68,6 @@ class GAMStudent(ClassifierMixin, BaseEstimator):
             "min_child_weight": self.min_child_weight,
             "lambda": self.reg_lambda,
             "seed": self.random_state,
-            "nthread": 0,
             **xgb_device_params(self.device, "GAMStudent"),
         }
         mono = dict(self.monotone or {})
@@ -107,6 +107,7 @@ class GAMStudent(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         design = AdditiveDesign.fit(X)
         params = self._params(design)
+        params["nthread"] = auto_threads(len(X) * len(design.columns))
         # Positional feature names (f0, f1, ...): raw names may hold characters XGBoost refuses.
         dtrain = xgb.DMatrix(design.transform(X), label=target, weight=weight, missing=np.nan)
         dvalid = None

@@ -83,7 +83,7 @@ class Axis:
             idx[np.isnan(x)] = self.missing_index
             return idx
         s = to_level_strings(pd.Series(values))
-        codes = pd.Categorical(s, categories=list(self.levels)).codes.astype(np.int64)
+        codes = pd.Index(list(self.levels), dtype=object).get_indexer(s).astype(np.int64)
         missing = s.isna().to_numpy()
         codes[(codes < 0) & ~missing] = self.unknown_index
         codes[missing] = self.missing_index

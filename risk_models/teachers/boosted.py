@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.device import auto_threads
 from risk_models.errors import ModelFormatError
 from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
 from risk_models.students.design import is_categorical
@@ -48,11 +49,15 @@ class _BoostedTeacher(ClassifierMixin, BaseEstimator):
         out = {}
         for c in X.columns:
             if c in self.categories_:
-                dtype = pd.CategoricalDtype(self.categories_[c])
-                out[c] = pd.Categorical(to_level_strings(X[c]), dtype=dtype)
+                levels = pd.Index(self.categories_[c], dtype=object)
+                codes = levels.get_indexer(to_level_strings(X[c]))  # -1: missing or unseen
+                out[c] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(levels))
             else:
                 out[c] = pd.to_numeric(X[c], errors="coerce").astype(np.float64)
         return pd.DataFrame(out, index=X.index)
+
+    def _threads(self, n_cells: int) -> int:
+        return auto_threads(n_cells, self.n_jobs)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
@@ -110,6 +115,7 @@ class XGBTeacher(_BoostedTeacher):
         max_bin: int = 256,
         scale_pos_weight: float = 1.0,
         early_stopping_rounds: int = 100,
+        n_jobs: int = 0,
         device: str = "auto",
         random_state: int = 0,
     ) -> None:
@@ -124,6 +130,7 @@ class XGBTeacher(_BoostedTeacher):
         self.max_bin = max_bin
         self.scale_pos_weight = scale_pos_weight
         self.early_stopping_rounds = early_stopping_rounds
+        self.n_jobs = n_jobs
         self.device = device
         self.random_state = random_state
 
@@ -155,6 +162,7 @@ class XGBTeacher(_BoostedTeacher):
             "max_bin": self.max_bin,
             "scale_pos_weight": self.scale_pos_weight,
             "seed": self.random_state,
+            "nthread": self._threads(frame.size),
             **xgb_device_params(self.device, "XGBTeacher"),
         }
         dtrain = xgb.DMatrix(frame, label=target, weight=weight, enable_categorical=True)
@@ -209,7 +217,10 @@ class XGBTeacher(_BoostedTeacher):
 
 
 class LGBMTeacher(_BoostedTeacher):
-    """LightGBM teacher (``cross_entropy`` objective, so soft labels are accepted). CPU."""
+    """LightGBM teacher (``cross_entropy`` objective, so soft labels are accepted). CPU.
+
+    ``n_jobs=0`` picks the thread count from the data size (``device.auto_threads``).
+    """
 
     kind = "lightgbm"
 
@@ -226,6 +237,7 @@ class LGBMTeacher(_BoostedTeacher):
         reg_alpha: float = 0.0,
         scale_pos_weight: float = 1.0,
         early_stopping_rounds: int = 100,
+        n_jobs: int = 0,
         random_state: int = 0,
     ) -> None:
         self.n_estimators = n_estimators
@@ -239,6 +251,7 @@ class LGBMTeacher(_BoostedTeacher):
         self.reg_alpha = reg_alpha
         self.scale_pos_weight = scale_pos_weight
         self.early_stopping_rounds = early_stopping_rounds
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(
@@ -273,6 +286,7 @@ class LGBMTeacher(_BoostedTeacher):
             "lambda_l1": self.reg_alpha,
             "seed": self.random_state,
             "deterministic": True,
+            "num_threads": self._threads(frame.size),
             "verbose": -1,
         }
         dtrain = lgb.Dataset(frame, label=target, weight=weight, free_raw_data=True)

@@ -133,7 +133,7 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
         return [n for n, _ in self.fitted_members_]
 
     def save(self, directory: str | Path) -> Path:
-        """Write each member in its safe format under ``directory/<name>/``, and ``ensemble.json``."""
+        """Write members in their safe formats under ``directory/<name>/``; ``ensemble.json``."""
         check_is_fitted(self, "fitted_members_")
         directory = Path(directory)
         spec = []

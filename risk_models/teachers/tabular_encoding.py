@@ -1,0 +1,287 @@
+"""Tabular input checks and preprocessing for neural teachers, stored as plain JSON.
+
+Numeric features are median-imputed, get a missing-indicator column when they had any NaN
+in training, and are standardised. Categorical features become integer codes for an
+``nn.Embedding``: index 0 is reserved for missing and for levels unseen in training.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+__all__ = [
+    "TabularEncoder",
+    "as_frame",
+    "check_binary_target",
+    "check_sample_weight",
+    "check_soft_target",
+    "holdout_split",
+]
+
+
+def as_frame(X: Any, *, what: str = "X") -> pd.DataFrame:
+    """Return ``X`` as a DataFrame with unique string column names.
+
+    A 2-D array (or anything ``np.asarray`` accepts) becomes a DataFrame with columns
+    ``x0, x1, ...``; a DataFrame keeps its columns, cast to ``str``.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not 2-D, has no rows or no columns, or has duplicate column names.
+    """
+    if isinstance(X, pd.DataFrame):
+        frame = X
+        if not all(isinstance(c, str) for c in frame.columns):
+            frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    else:
+        arr = np.asarray(X)
+        if arr.ndim != 2:
+            raise ValueError(f"{what} must be a DataFrame or a 2-D array, got {arr.ndim}-D input")
+        frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise ValueError(f"{what} must have at least one row and one column, got {frame.shape}")
+    dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
+    if dupes:
+        raise ValueError(f"{what} has duplicate column names: {dupes}")
+    return frame
+
+
+def check_binary_target(values: Any, n: int, what: str = "y") -> np.ndarray:
+    """Validate hard labels: ``n`` values, no missing, only 0 and 1; returns int64."""
+    arr = np.asarray(values).ravel()
+    if arr.shape[0] != n:
+        raise ValueError(f"{what} has {arr.shape[0]} rows, X has {n}")
+    if pd.isna(arr).any():
+        raise ValueError(f"{what} has {int(pd.isna(arr).sum())} missing value(s)")
+    bad = ~np.isin(arr, [0, 1])
+    if bad.any():
+        shown = pd.unique(pd.Series(arr[bad])).tolist()[:5]
+        raise ValueError(f"{what} must be binary 0/1; found other values {shown}")
+    return arr.astype(np.int64)
+
+
+def check_soft_target(values: Any, n: int) -> np.ndarray:
+    """Validate soft targets: ``n`` probabilities in [0, 1]; returns float64."""
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    if arr.shape[0] != n:
+        raise ValueError(f"soft_target has {arr.shape[0]} rows, X has {n}")
+    bad = ~((arr >= 0) & (arr <= 1))  # also catches NaN
+    if bad.any():
+        raise ValueError(f"soft_target must lie in [0, 1]; {int(bad.sum())} value(s) do not")
+    return arr
+
+
+def check_sample_weight(values: Any, n: int) -> np.ndarray:
+    """Validate sample weights: ``n`` finite values >= 0, not all zero; returns float64."""
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    if arr.shape[0] != n:
+        raise ValueError(f"sample_weight has {arr.shape[0]} rows, X has {n}")
+    if not np.isfinite(arr).all() or (arr < 0).any() or arr.sum() <= 0:
+        raise ValueError("sample_weight must be finite, >= 0 and not all zero")
+    return arr
+
+
+def holdout_split(
+    strata: np.ndarray, fraction: float, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (train, valid) row indices holding out ``fraction`` of the rows.
+
+    Stratified on the 0/1 ``strata`` when each class has at least two rows and there
+    are at least 20 rows; a plain random split otherwise.
+    """
+    n = len(strata)
+    if n < 10:
+        raise ValueError(f"need at least 10 rows to hold out a validation set, got {n}")
+    counts = np.bincount(strata, minlength=2)
+    stratify = strata if counts.min() >= 2 and n >= 20 else None
+    train, valid = train_test_split(
+        np.arange(n), test_size=fraction, stratify=stratify, random_state=rng
+    )
+    return np.sort(train), np.sort(valid)
+
+
+def _is_categorical(col: pd.Series) -> bool:
+    dtype = col.dtype
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+    )
+
+
+def _numeric_values(col: pd.Series, name: str) -> np.ndarray:
+    """Column as float64 with NaN for missing; rejects non-numeric and infinite values."""
+    dtype = col.dtype
+    if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+        raise ValueError(
+            f"column {name!r} must be numeric (it was numeric in training), got dtype {dtype}"
+        )
+    values = col.to_numpy(dtype="float64", na_value=np.nan)
+    n_inf = int(np.isinf(values).sum())
+    if n_inf:
+        raise ValueError(
+            f"column {name!r} has {n_inf} infinite value(s); replace them with NaN "
+            "(missing) or a finite value"
+        )
+    return values
+
+
+def _category_codes(col: pd.Series, mapping: dict[str, int]) -> np.ndarray:
+    """Map a column's values to embedding indices; NaN and unknown levels map to 0."""
+    cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
+    lookup = np.array([mapping.get(str(level), 0) for level in cat.cat.categories] + [0])
+    codes = cat.cat.codes.to_numpy()  # -1 for missing -> the trailing 0 in ``lookup``
+    return lookup[codes].astype(np.int64)
+
+
+class TabularEncoder:
+    """Learnt numeric and categorical preprocessing with a JSON round-trip.
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    feature_names : list of str
+        Feature columns in model order.
+    dtypes : dict
+        Training dtype of each feature, as a string.
+    numeric : list of dict
+        Per numeric feature: ``name``, ``median``, ``mean``, ``std`` (of the imputed
+        values; 0 replaced by 1) and ``missing_indicator`` (had NaN in training).
+    categorical : list of dict
+        Per categorical feature: ``name`` and ``mapping`` (level string -> index >= 1).
+    """
+
+    def __init__(self) -> None:
+        self.feature_names: list[str] = []
+        self.dtypes: dict[str, str] = {}
+        self.numeric: list[dict[str, Any]] = []
+        self.categorical: list[dict[str, Any]] = []
+
+    # -- learning -----------------------------------------------------------------------
+    def fit(self, X: pd.DataFrame) -> TabularEncoder:
+        """Learn imputation, scaling and level mappings from a training frame."""
+        self.feature_names = [str(c) for c in X.columns]
+        self.dtypes = {name: str(X[name].dtype) for name in self.feature_names}
+        self.numeric, self.categorical = [], []
+        for name in self.feature_names:
+            col = X[name]
+            if _is_categorical(col):
+                self.categorical.append({"name": name, "mapping": self._levels(col)})
+                continue
+            if not (
+                pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)
+            ):
+                raise ValueError(
+                    f"column {name!r} has unsupported dtype {col.dtype}; use float64 for "
+                    "numeric features or 'category' for categorical ones"
+                )
+            values = _numeric_values(col, name)
+            missing = np.isnan(values)
+            median = float(np.median(values[~missing])) if (~missing).any() else 0.0
+            imputed = np.where(missing, median, values)
+            std = float(imputed.std())
+            self.numeric.append(
+                {
+                    "name": name,
+                    "median": median,
+                    "mean": float(imputed.mean()),
+                    "std": std if std > 0 and np.isfinite(std) else 1.0,
+                    "missing_indicator": bool(missing.any()),
+                }
+            )
+        return self
+
+    @staticmethod
+    def _levels(col: pd.Series) -> dict[str, int]:
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            counts = col.value_counts(sort=False, dropna=True)
+            levels = [str(level) for level, n in counts.items() if n > 0]
+        else:
+            levels = sorted({str(v) for v in col.dropna().unique()})
+        return {level: i + 1 for i, level in enumerate(dict.fromkeys(levels))}
+
+    # -- applying -----------------------------------------------------------------------
+    @property
+    def n_numeric_inputs(self) -> int:
+        """Width of the numeric block: scaled features plus missing indicators."""
+        return len(self.numeric) + sum(spec["missing_indicator"] for spec in self.numeric)
+
+    @property
+    def cardinalities(self) -> list[int]:
+        """Number of embedding rows per categorical feature (levels + the 0 slot)."""
+        return [len(spec["mapping"]) + 1 for spec in self.categorical]
+
+    def check_columns(self, X: pd.DataFrame) -> None:
+        """Raise ``ValueError`` naming every fitted feature column that ``X`` lacks."""
+        present = set(X.columns)
+        missing = [name for name in self.feature_names if name not in present]
+        if missing:
+            raise ValueError(f"X is missing {len(missing)} fitted feature column(s): {missing}")
+
+    def transform(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Encode a frame into model inputs.
+
+        Returns
+        -------
+        numeric : ndarray of float32, shape (n, n_numeric_inputs)
+        codes : ndarray of int64, shape (n, n_categorical)
+        """
+        self.check_columns(X)
+        n = len(X)
+        scaled, indicators = [], []
+        for spec in self.numeric:
+            values = _numeric_values(X[spec["name"]], spec["name"])
+            missing = np.isnan(values)
+            values = np.where(missing, spec["median"], values)
+            scaled.append((values - spec["mean"]) / spec["std"])
+            if spec["missing_indicator"]:
+                indicators.append(missing.astype(np.float64))
+        blocks = scaled + indicators
+        numeric = np.column_stack(blocks) if blocks else np.empty((n, 0))
+        codes = [_category_codes(X[spec["name"]], spec["mapping"]) for spec in self.categorical]
+        cat = np.column_stack(codes) if codes else np.empty((n, 0), dtype=np.int64)
+        return numeric.astype(np.float32), cat.astype(np.int64)
+
+    # -- JSON round-trip ----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able state."""
+        return {
+            "feature_names": list(self.feature_names),
+            "dtypes": dict(self.dtypes),
+            "numeric": [dict(spec) for spec in self.numeric],
+            "categorical": [
+                {"name": spec["name"], "mapping": dict(spec["mapping"])}
+                for spec in self.categorical
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> TabularEncoder:
+        """Rebuild from :meth:`to_dict` output; ``KeyError``/``ValueError`` if malformed."""
+        enc = cls()
+        enc.feature_names = [str(n) for n in state["feature_names"]]
+        enc.dtypes = {str(k): str(v) for k, v in state["dtypes"].items()}
+        enc.numeric = [
+            {
+                "name": str(spec["name"]),
+                "median": float(spec["median"]),
+                "mean": float(spec["mean"]),
+                "std": float(spec["std"]),
+                "missing_indicator": bool(spec["missing_indicator"]),
+            }
+            for spec in state["numeric"]
+        ]
+        enc.categorical = []
+        for spec in state["categorical"]:
+            mapping = {str(k): int(v) for k, v in spec["mapping"].items()}
+            if sorted(mapping.values()) != list(range(1, len(mapping) + 1)):
+                raise ValueError(f"category mapping of {spec['name']!r} is not 1..{len(mapping)}")
+            enc.categorical.append({"name": str(spec["name"]), "mapping": mapping})
+        known = {s["name"] for s in enc.numeric} | {s["name"] for s in enc.categorical}
+        if known != set(enc.feature_names):
+            raise ValueError("numeric and categorical specs do not cover feature_names")
+        return enc

@@ -1,0 +1,82 @@
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from risk_models.errors import ModelFormatError
+from risk_models.evaluation.metrics import auc
+from risk_models.teachers.boosted import LGBMTeacher, XGBTeacher
+
+FAST = {"n_estimators": 300, "learning_rate": 0.1, "early_stopping_rounds": 20}
+
+
+@pytest.mark.parametrize("cls", [XGBTeacher, LGBMTeacher])
+def test_fits_with_early_stopping_and_round_trips(cls, additive_frame, tmp_path) -> None:
+    X, y, _ = additive_frame
+    model = cls(**FAST).fit(X[:2000], y[:2000], eval_set=(X[2000:], y[2000:]))
+    assert 0 < model.n_trees_ < 300
+    z = model.decision_function(X[2000:])
+    assert auc(y[2000:], z) > 0.7
+    assert model.predict_proba(X).shape == (len(X), 2)
+    model.save(tmp_path / "m")
+    back = cls.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.decision_function(X), model.decision_function(X))
+    assert back.get_params() == model.get_params()
+
+
+@pytest.mark.parametrize("cls", [XGBTeacher, LGBMTeacher])
+def test_accepts_soft_labels(cls, additive_frame) -> None:
+    X, _, p = additive_frame
+    model = cls(**FAST).fit(X, np.zeros(len(X)), soft_target=p)
+    z = model.decision_function(X)
+    assert np.corrcoef(z, np.log(p / (1 - p)))[0, 1] > 0.9
+
+
+@pytest.mark.parametrize("cls", [XGBTeacher, LGBMTeacher])
+def test_unseen_levels_and_object_columns_score(cls, additive_frame) -> None:
+    X, y, _ = additive_frame
+    model = cls(**FAST).fit(X, y)
+    X2 = X.head(5).copy()
+    X2["c"] = ["x", "new", None, "y", "z"]
+    assert np.isfinite(model.decision_function(X2)).all()
+    same = X.head(5).copy()
+    same["c"] = same["c"].astype(object)
+    np.testing.assert_allclose(model.decision_function(same), model.decision_function(X.head(5)))
+
+
+def test_seeded_fits_are_deterministic(additive_frame) -> None:
+    X, y, _ = additive_frame
+    a = XGBTeacher(**FAST, random_state=3).fit(X, y).decision_function(X)
+    b = XGBTeacher(**FAST, random_state=3).fit(X, y).decision_function(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_missing_column_at_predict_is_named(additive_frame) -> None:
+    X, y, _ = additive_frame
+    model = LGBMTeacher(**FAST).fit(X, y)
+    with pytest.raises(
+        ValueError, match=re.escape("X is missing feature column(s) ['c'] seen in fit")
+    ):
+        model.decision_function(X.drop(columns="c"))
+
+
+def test_load_refuses_wrong_or_missing_files(additive_frame, tmp_path) -> None:
+    X, y, _ = additive_frame
+    XGBTeacher(**FAST).fit(X, y).save(tmp_path / "x")
+    with pytest.raises(ModelFormatError, match="holds a 'xgboost' teacher, not 'lightgbm'"):
+        LGBMTeacher.load(tmp_path / "x")
+    with pytest.raises(ModelFormatError, match="teacher metadata not found"):
+        XGBTeacher.load(tmp_path / "empty")
+    (tmp_path / "x" / "model.ubj").write_bytes(b"garbage")
+    with pytest.raises(ModelFormatError, match="cannot load"):
+        XGBTeacher.load(tmp_path / "x")
+
+
+def test_frame_input_is_required_shape(additive_frame) -> None:
+    X, y, _ = additive_frame
+    with pytest.raises(ValueError, match=re.escape("X has 3000 rows but y has 10")):
+        XGBTeacher(**FAST).fit(X, y[:10])
+    with pytest.raises(ValueError, match="y has a single class"):
+        XGBTeacher(**FAST).fit(X, np.zeros(len(X), dtype=int))
+    assert isinstance(X, pd.DataFrame)

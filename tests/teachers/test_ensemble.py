@@ -1,0 +1,38 @@
+import numpy as np
+
+from risk_models.evaluation.metrics import auc
+from risk_models.teachers.boosted import LGBMTeacher, XGBTeacher
+from risk_models.teachers.ensemble import TeacherEnsemble, build_teacher
+
+FAST = {"n_estimators": 200, "learning_rate": 0.1, "early_stopping_rounds": 20}
+
+
+def _ensemble(**kw) -> TeacherEnsemble:
+    return TeacherEnsemble(
+        members=[("xgb", XGBTeacher(**FAST)), ("lgbm", LGBMTeacher(**FAST))], **kw
+    )
+
+
+def test_equal_weights_average_member_logits(credit_data) -> None:
+    s = credit_data
+    ens = _ensemble().fit(s.train.X, s.train.y, eval_set=(s.valid.X, s.valid.y))
+    z = ens.member_logits(s.test.X)
+    np.testing.assert_allclose(ens.decision_function(s.test.X), z.mean(axis=1))
+    assert ens.member_names == ["xgb", "lgbm"]
+    assert auc(s.test.y, ens.decision_function(s.test.X)) > 0.7
+
+
+def test_fitted_weights_and_calibration_round_trip(credit_data, tmp_path) -> None:
+    s = credit_data
+    ens = _ensemble(weighting="fitted", calibration="temperature")
+    ens.fit(s.train.X, s.train.y, eval_set=(s.valid.X, s.valid.y))
+    assert np.all(ens.weights_ >= 0) and abs(ens.weights_.sum() - 1) < 1e-9
+    ens.save(tmp_path / "ens")
+    back = TeacherEnsemble.load(tmp_path / "ens")
+    np.testing.assert_allclose(back.decision_function(s.test.X), ens.decision_function(s.test.X))
+    assert back.calibration == "temperature"
+
+
+def test_build_teacher_sets_seed() -> None:
+    t = build_teacher("xgboost", {"max_depth": 3}, seed=9)
+    assert t.random_state == 9 and t.max_depth == 3

@@ -1,0 +1,131 @@
+"""End to end on synthetic data against a real (temporary, SQLite) MLflow store."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from risk_models.config import MlflowConfig, parse_pipeline_config
+from risk_models.pipeline import run_pipeline
+
+REPO = Path(__file__).resolve().parents[1]
+FAST_TEACHER = {"n_estimators": 300, "learning_rate": 0.1, "early_stopping_rounds": 30}
+
+
+def small_config(n_rows: int = 4000) -> dict:
+    raw = yaml.safe_load((REPO / "pipelines" / "credit.yaml").read_text())
+    raw["data"]["synthetic"]["n_rows"] = n_rows
+    for t in raw["teachers"]:
+        t["params"].update(FAST_TEACHER)
+    raw["distill"]["n_folds"] = 2
+    raw["students"][0]["params"].update({"n_estimators": 500, "learning_rate": 0.2})
+    raw["registry"]["model_name"] = "test-credit-student"
+    return raw
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    cfg = parse_pipeline_config(small_config())
+    mcfg = MlflowConfig(
+        tracking_uri=uri, experiment="e2e", artifact_location=str(tmp / "artifacts")
+    )
+    messages: list[tuple[str, str]] = []
+    result = run_pipeline(cfg, mcfg, tmp / "out", progress=lambda s, m: messages.append((s, m)))
+    return result, uri, cfg, messages, tmp
+
+
+@pytest.mark.slow
+def test_summary_holds_metrics_fidelity_and_model(finished_run) -> None:
+    result, _, cfg, messages, _tmp = finished_run
+    summary = json.loads(result.summary_path.read_text())
+    assert summary == result.summary
+    assert summary["config_hash"] == cfg.config_hash()
+    for name in ("xgb", "lgbm", "ensemble"):
+        assert 0.6 < summary["teachers"][name]["auc"] <= 1.0
+    gam = summary["students"]["gam"]
+    assert 0.6 < gam["test"]["auc"] <= 1.0
+    assert {"auc_gap", "logit_correlation", "agreement"} <= set(gam["fidelity"])
+    assert gam["version"] == "1"
+    assert gam["table_vs_booster_max_abs_diff"] <= 1e-6
+    assert Path(gam["shape_table"]).is_file()
+    assert [s for s, _ in messages][:2] == ["data", "data"]
+    assert {s for s, _ in messages} == {"data", "teachers", "soft_labels", "students", "gates"}
+
+
+@pytest.mark.slow
+def test_mlflow_has_parent_child_runs_with_lineage(finished_run) -> None:
+    import mlflow
+
+    result, uri, cfg, _, _ = finished_run
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    parent = client.get_run(result.run_id)
+    assert parent.data.tags["risk_models.config_hash"] == cfg.config_hash()
+    assert "risk_models.git_commit" in parent.data.tags
+    assert parent.data.tags["risk_models.version.xgboost"] != "not installed"
+    children = client.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{result.run_id}'"
+    )
+    names = {r.info.run_name for r in children}
+    assert names == {"data", "teachers", "soft_labels", "students.gam", "gates"}
+    teachers_run = next(r for r in children if r.info.run_name == "teachers")
+    members = client.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{teachers_run.info.run_id}'"
+    )
+    assert {r.info.run_name for r in members} == {"teachers.xgb", "teachers.lgbm"}
+    for r in members:
+        assert r.data.metrics["test.auc"] > 0.6
+        assert r.data.tags["risk_models.device"] == "cpu"
+        assert client.list_artifacts(r.info.run_id)
+    data_run = next(r for r in children if r.info.run_name == "data")
+    inputs = {d.dataset.name: d.dataset for d in data_run.inputs.dataset_inputs}
+    assert set(inputs) == {"train", "valid", "test"}
+    summary = result.summary
+    for name, ds in inputs.items():
+        assert ds.digest == summary["data"]["splits"][name]["mlflow_digest"]
+        assert (
+            data_run.data.tags[f"risk_models.digest.{name}"]
+            == (summary["data"]["splits"][name]["content_digest"])
+        )
+    soft_run = next(r for r in children if r.info.run_name == "soft_labels")
+    assert [d.dataset.name for d in soft_run.inputs.dataset_inputs] == ["soft_labels"]
+
+
+@pytest.mark.slow
+def test_registered_version_traces_to_teachers_and_scores_like_the_table(finished_run) -> None:
+    import mlflow
+
+    from risk_models.data import make_credit_book
+    from risk_models.students.shape_table import ShapeTable
+
+    result, uri, cfg, _, _ = finished_run
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    mv = client.get_model_version(cfg.registry.model_name, "1")
+    teacher_ids = result.summary["mlflow"]["teacher_run_ids"]
+    for name, run_id in teacher_ids.items():
+        assert mv.tags[f"risk_models.teacher_run_id.{name}"] == run_id
+        assert client.get_run(run_id).info.status == "FINISHED"
+    assert mv.tags["risk_models.parent_run_id"] == result.run_id
+    assert (
+        mv.tags["risk_models.digest.train"]
+        == (result.summary["data"]["splits"]["train"]["content_digest"])
+    )
+    assert mv.tags["risk_models.gates_passed"] in ("true", "false")
+
+    mlflow.set_tracking_uri(uri)
+    model = mlflow.pyfunc.load_model(f"models:/{cfg.registry.model_name}/1")
+    frame = make_credit_book(n_rows=200, seed=99).frame
+    schema = model.metadata.get_input_schema()
+    features = list(schema.input_names())
+    # The signature declares numerics as double; a caller casts raw integer columns first.
+    doubles = [c.name for c in schema.inputs if getattr(c.type, "name", "") == "double"]
+    got = model.predict(frame[features].astype({c: "float64" for c in doubles}))
+    table = ShapeTable.load(result.summary["students"]["gam"]["shape_table"])
+    np.testing.assert_allclose(
+        np.asarray(got), table.predict_proba(frame)[:, 1], rtol=0, atol=1e-12
+    )
+    assert isinstance(got, pd.Series)
