@@ -93,9 +93,20 @@ class EnsembleConfig(_Strict):
     calibration: Literal["none", "temperature", "platt"] = "none"
 
 
+class TransferConfig(_Strict):
+    """MUNGE transfer set: extra unlabelled rows labelled by the full teacher ensemble."""
+
+    n_rows: int = Field(0, ge=0)
+    swap_prob: float = Field(0.5, ge=0, le=1)
+    jitter: float = Field(1.0, gt=0)
+    seed: int = 0
+
+
 class DistillConfig(_Strict):
     n_folds: int = Field(5, ge=2, le=20)
     temperature: float = Field(1.0, gt=0)
+    alpha: float = Field(0.0, ge=0, le=1)
+    transfer: TransferConfig = TransferConfig()
 
 
 class StudentConfig(_Strict):

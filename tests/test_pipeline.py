@@ -129,3 +129,41 @@ def test_registered_version_traces_to_teachers_and_scores_like_the_table(finishe
         np.asarray(got), table.predict_proba(frame)[:, 1], rtol=0, atol=1e-12
     )
     assert isinstance(got, pd.Series)
+
+
+@pytest.mark.slow
+def test_torch_member_transfer_set_and_calibration_are_traced(tmp_path) -> None:
+    import mlflow
+
+    raw = small_config(n_rows=2500)
+    raw["teachers"].append(
+        {
+            "name": "mlp",
+            "kind": "torch_mlp",
+            "seed": 2,
+            "params": {"hidden_sizes": [32], "max_epochs": 5, "patience": 2},
+        }
+    )
+    raw["distill"]["transfer"] = {"n_rows": 800, "seed": 4}
+    raw["distill"]["alpha"] = 0.2
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    cfg = parse_pipeline_config(raw)
+    mcfg = MlflowConfig(tracking_uri=uri, experiment="e2e-transfer")
+    result = run_pipeline(cfg, mcfg, tmp_path / "out")
+    s = result.summary
+    assert {"xgb", "lgbm", "mlp", "ensemble", "ensemble_uncalibrated"} <= set(s["teachers"])
+    assert s["students"]["gam"]["n_transfer_rows"] == 800
+    assert (tmp_path / "out" / "teachers" / "mlp" / "state_dict.pt").is_file()
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    soft_run = client.get_run(
+        client.get_model_version(cfg.registry.model_name, "1").tags[
+            "risk_models.soft_labels_run_id"
+        ]
+    )
+    names = sorted(d.dataset.name for d in soft_run.inputs.dataset_inputs)
+    assert names == ["soft_labels", "transfer_set"]
+    assert soft_run.data.params["alpha"] == "0.2"
+    teachers_run = client.get_run(s["mlflow"]["teacher_run_ids"]["ensemble"])
+    artifacts = {a.path for a in client.list_artifacts(teachers_run.info.run_id)}
+    assert {"reliability_calibrated.json", "reliability_uncalibrated.json"} <= artifacts
+    assert "test.ensemble_uncalibrated.ece" in teachers_run.data.metrics

@@ -11,11 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import numbers
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -27,7 +25,8 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn import functional as F
 
-from risk_models.device import resolve_device
+from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.device import auto_threads, resolve_device
 from risk_models.errors import ModelFormatError
 from risk_models.teachers.tabular_encoding import (
     TabularEncoder,
@@ -79,6 +78,8 @@ class _MLPNet(nn.Module):
 class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
     """Multi-layer perceptron teacher for binary risk targets (1 = bad).
 
+    On CPU, training uses one thread for tables under ~2M cells (``device.auto_threads``).
+
     Parameters
     ----------
     hidden_sizes : tuple of int, default (128, 64)
@@ -123,6 +124,8 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         ``{"epoch", "train_loss", "valid_loss"}`` per epoch; ``train_loss`` is the
         weighted training objective, ``valid_loss`` the plain validation log loss.
     """
+
+    kind: ClassVar[str] = "torch_mlp"
 
     def __init__(
         self,
@@ -225,10 +228,16 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         self._set_encoder(encoder)
 
         cuda = [torch.cuda.current_device()] if self.device_ == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
-            self.module_ = _MLPNet(self._architecture(encoder)).to(self.device_)
-            self._train(X_train, t_train, w_train, X_valid, t_valid, seed)
+        threads = torch.get_num_threads()
+        if self.device_ == "cpu":  # small nets: thread start-up costs more than it gains
+            torch.set_num_threads(auto_threads(frame.size))
+        try:
+            with torch.random.fork_rng(devices=cuda):
+                torch.manual_seed(seed)
+                self.module_ = _MLPNet(self._architecture(encoder)).to(self.device_)
+                self._train(X_train, t_train, w_train, X_valid, t_valid, seed)
+        finally:
+            torch.set_num_threads(threads)
         log.info("TorchMLPTeacher trained on %s", self.device_)
         return self
 
@@ -405,9 +414,11 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
             },
         }
         state = {k: v.detach().cpu() for k, v in self.module_.state_dict().items()}
-        _atomic_write(directory / STATE_FILE, lambda f: torch.save(state, f))
-        text = json.dumps(meta, indent=2, allow_nan=False).encode()
-        _atomic_write(directory / PREPROCESSING_FILE, lambda f: f.write(text))
+        with atomic_path(directory / STATE_FILE) as tmp:
+            torch.save(state, tmp)
+        atomic_write_text(
+            directory / PREPROCESSING_FILE, json.dumps(meta, indent=2, allow_nan=False)
+        )
 
     @classmethod
     def load(cls, directory: str | Path) -> TorchMLPTeacher:
@@ -449,14 +460,3 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         module.eval()
         teacher.module_ = module
         return teacher
-
-
-def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,0 +1,81 @@
+"""Step ``students``: fit each student with the distillation loss, evaluate vs the teacher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from risk_models.config import PipelineConfig, StudentConfig
+from risk_models.data import Splits
+from risk_models.distill.loss import teacher_logit
+from risk_models.distill.training_set import StudentTrainingSet
+from risk_models.evaluation.fidelity import fidelity
+from risk_models.evaluation.metrics import classification_metrics
+from risk_models.steps.teachers import proba
+from risk_models.students.registry import student_class
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    name: str
+    kind: str
+    model: Any
+    metrics: dict[str, float]
+    fidelity: dict[str, float]
+    model_uri: str
+    version: str | None
+    run_id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def fit_student(
+    scfg: StudentConfig,
+    cfg: PipelineConfig,
+    splits: Splits,
+    training: StudentTrainingSet,
+    teacher_test_p: np.ndarray,
+) -> tuple[Any, dict[str, float], dict[str, float], dict[str, Any]]:
+    """Fit one student with the distillation loss and evaluate it against the teacher on test."""
+    params = dict(scfg.params)
+    spec = splits.train.spec
+    cls = student_class(scfg.kind)
+    accepted = set(cls().get_params())
+    if scfg.monotone_from_data and spec.monotone and "monotone" in accepted:
+        numeric = [f for f in spec.features if f not in spec.categorical]
+        params.setdefault(
+            "monotone", {f: d for f, d in spec.monotone.items() if f in numeric and d}
+        )
+    if "random_state" in accepted:
+        params.setdefault("random_state", cfg.split.seed)
+    soft_target = training.teacher_proba
+    if "temperature" in accepted:  # the student applies T inside its loss
+        params.setdefault("alpha", cfg.distill.alpha)
+        params.setdefault("temperature", cfg.distill.temperature)
+    else:  # soft targets at temperature T, as one label per row
+        T = cfg.distill.temperature
+        soft_target = 1.0 / (1.0 + np.exp(-teacher_logit(soft_target) / T))
+    model = cls(**params)
+    model.fit(
+        training.X,
+        training.y,
+        soft_target=soft_target,
+        eval_set=(splits.valid.X, splits.valid.y),
+    )
+    test = splits.test
+    p = proba(model, test.X)
+    metrics = classification_metrics(test.y, p)
+    fid = fidelity(teacher_test_p, p, test.y)
+    extra: dict[str, Any] = {
+        "n_train_rows": training.n_real,
+        "n_transfer_rows": training.n_transfer,
+    }
+    if hasattr(model, "booster_margin"):
+        diff = np.abs(model.decision_function(test.X) - model.booster_margin(test.X))
+        extra["table_vs_booster_max_abs_diff"] = float(diff.max())
+    explained = model.explain()
+    if hasattr(explained, "n_cells"):
+        extra["n_cells"] = explained.n_cells()
+        extra["n_terms"] = len(explained.terms)
+    return model, metrics, fid, extra
