@@ -91,6 +91,16 @@ class TeacherConfig(_Strict):
 class EnsembleConfig(_Strict):
     weighting: Literal["equal", "fitted"] = "equal"
     calibration: Literal["none", "temperature", "platt"] = "none"
+    # 0: fit members once (early stopping on valid); K >= 2: cross-fit every member over K
+    # folds of train + valid; the out-of-fold ensemble scores then serve as soft labels.
+    cv_folds: int = Field(0, ge=0, le=20)
+
+    @field_validator("cv_folds")
+    @classmethod
+    def _not_one(cls, v: int) -> int:
+        if v == 1:
+            raise ValueError("cv_folds must be 0 (off) or at least 2")
+        return v
 
 
 class TransferConfig(_Strict):
@@ -111,7 +121,7 @@ class DistillConfig(_Strict):
 
 class StudentConfig(_Strict):
     name: str
-    kind: Literal["gam"]
+    kind: Literal["gam", "ga2m", "scorecard", "nam", "tree"]
     params: dict[str, Any] = Field(default_factory=dict)
     monotone_from_data: bool = True
 

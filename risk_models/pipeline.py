@@ -19,7 +19,7 @@ from risk_models.config import MlflowConfig, PipelineConfig
 from risk_models.evaluation.gates import GateReport, evaluate_gates
 from risk_models.steps.data import load_data, log_data
 from risk_models.steps.soft_labels import make_training_labels
-from risk_models.steps.students import StudentResult, fit_student
+from risk_models.steps.students import StudentResult, fit_student, log_student
 from risk_models.steps.teachers import TeacherResult, fit_teachers, proba
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,7 @@ def run_pipeline(
     import mlflow
 
     from risk_models.tracking.lineage import lineage_tags
-    from risk_models.tracking.mlflow_model import log_shape_table_model
-    from risk_models.tracking.runs import configure_mlflow, log_metrics, tag_model_version
+    from risk_models.tracking.runs import configure_mlflow, tag_model_version
 
     say = progress or (lambda step, msg: log.info("%s: %s", step, msg))
     output_dir = Path(output_dir)
@@ -78,7 +77,12 @@ def run_pipeline(
             say("teachers", f"ensemble test AUC {teachers.metrics['ensemble']['auc']:.4f}")
         teacher_run_ids = {**teachers.run_ids, "ensemble": trun.info.run_id}
         with mlflow.start_run(run_name="soft_labels", nested=True) as srun:
-            say("soft_labels", f"{cfg.distill.n_folds}-fold out-of-fold teacher labels")
+            how = (
+                f"out-of-fold scores of the {cfg.ensemble.cv_folds}-fold cross-fitted ensemble"
+                if cfg.ensemble.cv_folds >= 2
+                else f"{cfg.distill.n_folds}-fold out-of-fold ensemble refits"
+            )
+            say("soft_labels", how)
             _, training = make_training_labels(cfg, splits, loaded.source, teachers.ensemble)
         teacher_test_p = proba(teachers.ensemble, splits.test.X)
         students: list[StudentResult] = []
@@ -89,22 +93,13 @@ def run_pipeline(
                 model, metrics, fid, extra = fit_student(
                     scfg, cfg, splits, training, teacher_test_p
                 )
-                mlflow.log_params({"kind": scfg.kind, **model.get_params()})
-                log_metrics("test", metrics)
-                log_metrics("fidelity", fid)
-                log_metrics("", extra)
-                table = model.explain()
-                table_path = table.save(output_dir / "students" / scfg.name / "shape_table.json")
-                mlflow.log_artifact(str(table_path), artifact_path="shape_table")
-                info = log_shape_table_model(
-                    table,
-                    name="model",
-                    input_example=splits.train.X,
-                    registered_model_name=cfg.registry.model_name,
+                info, model_path = log_student(
+                    scfg, model, metrics, fid, extra, splits, cfg, output_dir
                 )
                 version = str(info.registered_model_version)
                 lineage = {
                     "risk_models.student": scfg.name,
+                    "risk_models.student_kind": scfg.kind,
                     "risk_models.parent_run_id": parent.info.run_id,
                     "risk_models.soft_labels_run_id": srun.info.run_id,
                     "risk_models.config_hash": config_hash,
@@ -127,7 +122,7 @@ def run_pipeline(
                         info.model_uri,
                         version,
                         strun.info.run_id,
-                        extra,
+                        {**extra, "model_file": str(model_path)},
                     )
                 )
                 say(
@@ -212,7 +207,6 @@ def _summary(
                 "registered_model": cfg.registry.model_name,
                 "version": s.version,
                 "run_id": s.run_id,
-                "shape_table": str(output_dir / "students" / s.name / "shape_table.json"),
                 "gates": by_gate.get(s.name),
                 **s.extra,
             }

@@ -20,6 +20,8 @@ def small_config(n_rows: int = 4000) -> dict:
     raw["data"]["synthetic"]["n_rows"] = n_rows
     for t in raw["teachers"]:
         t["params"].update(FAST_TEACHER)
+    raw["teachers"] = [t for t in raw["teachers"] if t["name"] in ("lgbm", "xgb")]
+    raw["ensemble"]["cv_folds"] = 3
     raw["distill"]["n_folds"] = 2
     raw["students"][0]["params"].update({"n_estimators": 500, "learning_rate": 0.2})
     raw["registry"]["model_name"] = "test-credit-student"
@@ -45,14 +47,14 @@ def test_summary_holds_metrics_fidelity_and_model(finished_run) -> None:
     summary = json.loads(result.summary_path.read_text())
     assert summary == result.summary
     assert summary["config_hash"] == cfg.config_hash()
-    for name in ("xgb", "lgbm", "ensemble"):
+    for name in ("xgb", "lgbm", "ensemble", "ensemble_uncalibrated"):
         assert 0.6 < summary["teachers"][name]["auc"] <= 1.0
     gam = summary["students"]["gam"]
     assert 0.6 < gam["test"]["auc"] <= 1.0
     assert {"auc_gap", "logit_correlation", "agreement"} <= set(gam["fidelity"])
     assert gam["version"] == "1"
-    assert gam["table_vs_booster_max_abs_diff"] <= 1e-6
-    assert Path(gam["shape_table"]).is_file()
+    assert gam["table_vs_trainer_max_abs_diff"] <= 1e-6
+    assert Path(gam["model_file"]).is_file()
     assert [s for s, _ in messages][:2] == ["data", "data"]
     assert {s for s, _ in messages} == {"data", "teachers", "soft_labels", "students", "gates"}
 
@@ -124,7 +126,7 @@ def test_registered_version_traces_to_teachers_and_scores_like_the_table(finishe
     # The signature declares numerics as double; a caller casts raw integer columns first.
     doubles = [c.name for c in schema.inputs if getattr(c.type, "name", "") == "double"]
     got = model.predict(frame[features].astype({c: "float64" for c in doubles}))
-    table = ShapeTable.load(result.summary["students"]["gam"]["shape_table"])
+    table = ShapeTable.load(result.summary["students"]["gam"]["model_file"])
     np.testing.assert_allclose(
         np.asarray(got), table.predict_proba(frame)[:, 1], rtol=0, atol=1e-12
     )
@@ -144,6 +146,7 @@ def test_torch_member_transfer_set_and_calibration_are_traced(tmp_path) -> None:
             "params": {"hidden_sizes": [32], "max_epochs": 5, "patience": 2},
         }
     )
+    raw["ensemble"]["cv_folds"] = 0  # members fitted once; soft labels by out-of-fold refits
     raw["distill"]["transfer"] = {"n_rows": 800, "seed": 4}
     raw["distill"]["alpha"] = 0.2
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"

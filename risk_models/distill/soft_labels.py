@@ -84,3 +84,22 @@ def make_soft_labels(
         if on_fold is not None:
             on_fold(k, teacher)
     return SoftLabels(logit, fold, tuple(train_index), float(temperature))
+
+
+def soft_labels_from_cross_fit(
+    ensemble: object, n_rows: int, temperature: float = 1.0
+) -> SoftLabels:
+    """Soft labels for the first ``n_rows`` pooled rows of a cross-fitted ensemble.
+
+    A :class:`~risk_models.teachers.ensemble.TeacherEnsemble` fitted with ``cv_folds >= 2``
+    already holds, for every pooled row, an ensemble log-odds whose member models, weights and
+    calibration were all fitted without that row's fold; the training rows come first in the
+    pool. No refitting is needed.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    logit = np.asarray(ensemble.cross_fitted_logit_)[:n_rows]  # type: ignore[attr-defined]
+    fold = np.asarray(ensemble.folds_)[:n_rows]  # type: ignore[attr-defined]
+    k = int(ensemble.folds_.max()) + 1  # type: ignore[attr-defined]
+    train_index = tuple(np.flatnonzero(fold != j) for j in range(k))
+    return SoftLabels(logit.copy(), fold.copy(), train_index, float(temperature))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from risk_models.config import PipelineConfig
 from risk_models.data import Splits
-from risk_models.distill.soft_labels import SoftLabels, make_soft_labels
+from risk_models.distill.soft_labels import (
+    SoftLabels,
+    make_soft_labels,
+    soft_labels_from_cross_fit,
+)
 from risk_models.distill.training_set import StudentTrainingSet, build_training_set
 from risk_models.steps.teachers import teacher_ensemble
 from risk_models.teachers.ensemble import TeacherEnsemble
@@ -23,14 +27,17 @@ def make_training_labels(
     from risk_models.tracking.runs import log_frame_input
 
     d = cfg.distill
-    soft = make_soft_labels(
-        lambda: teacher_ensemble(cfg),
-        splits.train.X,
-        splits.train.y,
-        n_folds=d.n_folds,
-        temperature=d.temperature,
-        seed=cfg.split.seed,
-    )
+    if getattr(teacher, "cv_folds", 0) >= 2:  # the teachers step already cross-fitted
+        soft = soft_labels_from_cross_fit(teacher, splits.train.n_rows, d.temperature)
+    else:
+        soft = make_soft_labels(
+            lambda: teacher_ensemble(cfg),
+            splits.train.X,
+            splits.train.y,
+            n_folds=d.n_folds,
+            temperature=d.temperature,
+            seed=cfg.split.seed,
+        )
     frame = splits.train.X.copy()
     frame["soft_label"] = soft.proba
     frame["fold"] = soft.fold

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from risk_models.distill.training_set import StudentTrainingSet
 from risk_models.evaluation.fidelity import fidelity
 from risk_models.evaluation.metrics import classification_metrics
 from risk_models.steps.teachers import proba
-from risk_models.students.registry import student_class
+from risk_models.students.registry import student_class, trainer_logit
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,55 @@ def fit_student(
         "n_train_rows": training.n_real,
         "n_transfer_rows": training.n_transfer,
     }
-    if hasattr(model, "booster_margin"):
-        diff = np.abs(model.decision_function(test.X) - model.booster_margin(test.X))
-        extra["table_vs_booster_max_abs_diff"] = float(diff.max())
+    trainer = trainer_logit(model, test.X)
+    if trainer is not None:  # the exported table/rules must score as the trainer does
+        diff = np.abs(model.decision_function(test.X) - np.asarray(trainer))
+        extra["table_vs_trainer_max_abs_diff"] = float(diff.max())
     explained = model.explain()
     if hasattr(explained, "n_cells"):
         extra["n_cells"] = explained.n_cells()
         extra["n_terms"] = len(explained.terms)
     return model, metrics, fid, extra
+
+
+def log_student(
+    scfg: StudentConfig,
+    model: Any,
+    metrics: dict[str, float],
+    fid: dict[str, float],
+    extra: dict[str, Any],
+    splits: Splits,
+    cfg: PipelineConfig,
+    output_dir: Path,
+) -> tuple[Any, Path]:
+    """Log params, metrics, the exported table/rules (and points table) and register a version.
+
+    Returns MLflow's ``ModelInfo`` and the local path of the exported model file.
+    """
+    import mlflow
+
+    from risk_models.tracking.mlflow_model import artifact_name, log_student_model
+    from risk_models.tracking.runs import log_metrics
+
+    mlflow.log_params({"kind": scfg.kind, **model.get_params()})
+    log_metrics("test", metrics)
+    log_metrics("fidelity", fid)
+    log_metrics("", extra)
+    exported = model.explain()
+    key = artifact_name(exported)
+    folder = output_dir / "students" / scfg.name
+    path = exported.save(folder / f"{key}.json")
+    mlflow.log_artifact(str(path), artifact_path="explain")
+    if hasattr(model, "export_points"):  # scorecards: the points table a reviewer reads
+        for suffix in ("csv", "json"):
+            points = model.export_points(folder / f"points.{suffix}")
+            mlflow.log_artifact(str(points), artifact_path="explain")
+    if hasattr(exported, "to_text"):
+        mlflow.log_text(exported.to_text(), "explain/rules.txt")
+    info = log_student_model(
+        exported,
+        name="model",
+        input_example=splits.train.X,
+        registered_model_name=cfg.registry.model_name,
+    )
+    return info, path

@@ -24,8 +24,13 @@ class TeacherResult:
 
 def teacher_ensemble(cfg: PipelineConfig) -> TeacherEnsemble:
     members = [(t.name, build_teacher(t.kind, t.params, t.seed)) for t in cfg.teachers]
+    e = cfg.ensemble
     return TeacherEnsemble(
-        members=members, weighting=cfg.ensemble.weighting, calibration=cfg.ensemble.calibration
+        members=members,
+        weighting=e.weighting,
+        calibration=e.calibration,
+        cv_folds=e.cv_folds,
+        random_state=cfg.split.seed,
     )
 
 

@@ -31,6 +31,10 @@ def teacher_class(kind: str) -> type[Any]:
         from risk_models.teachers.boosted import LGBMTeacher
 
         return LGBMTeacher
+    if kind == "bagged":
+        from risk_models.teachers.bagging import BaggedMember
+
+        return BaggedMember
     if kind == "torch_mlp":
         from risk_models.teachers.torch_mlp import TorchMLPTeacher
 
@@ -55,6 +59,12 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
         validation data by minimum log loss).
     calibration : ``"none"``, ``"temperature"`` or ``"platt"``, fitted on the validation data
         after weighting.
+    cv_folds : 0 (fit each member once on the training rows, early stopping on ``eval_set``)
+        or K >= 2: pool the training and ``eval_set`` rows and cross-fit every member over K
+        folds (see :mod:`risk_models.teachers.bagging`); weights and calibration are then
+        fitted on the out-of-fold scores of all pooled rows, and ``cross_fitted_logit_`` holds
+        an out-of-fold ensemble log-odds for every pooled row whose weights and calibration
+        were also fitted without that row's fold.
     """
 
     def __init__(
@@ -62,10 +72,14 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
         members: Sequence[tuple[str, Any]] = (),
         weighting: Literal["equal", "fitted"] = "equal",
         calibration: Literal["none", "temperature", "platt"] = "none",
+        cv_folds: int = 0,
+        random_state: int = 0,
     ) -> None:
         self.members = members
         self.weighting = weighting
         self.calibration = calibration
+        self.cv_folds = cv_folds
+        self.random_state = random_state
 
     def fit(
         self,
@@ -78,14 +92,19 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
         on_member: Callable[[str, Any], None] | None = None,
     ) -> TeacherEnsemble:
         """Fit every member (early stopping on ``eval_set``), then weights and calibration."""
-        from risk_models.evaluation.calibration import make_calibrator
-        from risk_models.teachers.combine import fit_logit_weights
 
         if not self.members:
             raise ValueError("TeacherEnsemble needs at least one member")
         names = [n for n, _ in self.members]
         if len(set(names)) != len(names):
             raise ValueError(f"member names must be unique, got {names}")
+        self.classes_ = np.array([0, 1])
+        if self.cv_folds >= 2:
+            if soft_target is not None or sample_weight is not None:
+                raise ValueError("cv_folds >= 2 supports hard labels without sample weights")
+            return self._fit_cross_fitted(X, y, eval_set, on_member)
+        if self.cv_folds == 1 or self.cv_folds < 0:
+            raise ValueError(f"cv_folds must be 0 or >= 2, got {self.cv_folds}")
         fitted = []
         for name, est in self.members:
             member = clone(est).fit(
@@ -96,15 +115,67 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
             if on_member is not None:
                 on_member(name, member)
         self.fitted_members_ = fitted
-        self.classes_ = np.array([0, 1])
         Xv, yv = eval_set
-        zv = self.member_logits(Xv)
-        if self.weighting == "fitted" and len(fitted) > 1:
-            self.weights_ = fit_logit_weights(zv, np.asarray(yv, dtype=float))
+        self._fit_combination(self.member_logits(Xv), np.asarray(yv, dtype=float))
+        return self
+
+    def _fit_combination(self, z: np.ndarray, y: np.ndarray) -> None:
+        self.weights_, self.calibrator_ = self._combination(z, y)
+
+    def _combination(self, z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, Any]:
+        from risk_models.evaluation.calibration import make_calibrator
+        from risk_models.teachers.combine import fit_logit_weights
+
+        if self.weighting == "fitted" and z.shape[1] > 1:
+            weights = fit_logit_weights(z, y)
         else:
-            self.weights_ = np.full(len(fitted), 1.0 / len(fitted))
-        self.calibrator_ = make_calibrator(self.calibration)
-        self.calibrator_.fit(zv @ self.weights_, np.asarray(yv, dtype=float))
+            weights = np.full(z.shape[1], 1.0 / z.shape[1])
+        calibrator = make_calibrator(self.calibration).fit(z @ weights, y)
+        return weights, calibrator
+
+    def _fit_cross_fitted(
+        self,
+        X: pd.DataFrame,
+        y: Any,
+        eval_set: tuple[pd.DataFrame, Any],
+        on_member: Callable[[str, Any], None] | None,
+    ) -> TeacherEnsemble:
+        from sklearn.model_selection import StratifiedKFold
+
+        from risk_models.teachers.bagging import cross_fit_member
+
+        Xv, yv = eval_set
+        pool = pd.concat([X, Xv], ignore_index=True)
+        for col in X.columns:
+            if isinstance(X[col].dtype, pd.CategoricalDtype):
+                pool[col] = pool[col].astype(X[col].dtype)
+        y_pool = np.r_[np.asarray(y), np.asarray(yv)].astype(int)
+        folds = np.empty(len(pool), dtype=np.int64)
+        splitter = StratifiedKFold(self.cv_folds, shuffle=True, random_state=self.random_state)
+        for k, (_, held) in enumerate(splitter.split(np.zeros(len(pool)), y_pool)):
+            folds[held] = k
+        fitted, oof = [], []
+        for name, est in self.members:
+            member, z = cross_fit_member(est, pool, y_pool, folds)
+            log.info(
+                "teacher %s cross-fitted (%d folds) on %s", name, self.cv_folds, member.device_
+            )
+            fitted.append((name, member))
+            oof.append(z)
+            if on_member is not None:
+                on_member(name, member)
+        self.fitted_members_ = fitted
+        z_oof = np.column_stack(oof)
+        self.oof_member_logits_ = z_oof
+        self.folds_ = folds
+        self._fit_combination(z_oof, y_pool.astype(float))
+        # Out-of-fold ensemble scores: weights and calibration refitted without each fold.
+        crossed = np.empty(len(pool))
+        for k in range(self.cv_folds):
+            held = folds == k
+            w, cal = self._combination(z_oof[~held], y_pool[~held].astype(float))
+            crossed[held] = cal.transform(z_oof[held] @ w)
+        self.cross_fitted_logit_ = crossed
         return self
 
     def member_logits(self, X: pd.DataFrame) -> np.ndarray:
@@ -142,6 +213,7 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
             spec.append({"name": name, "kind": member.kind})
         meta = {
             "members": spec,
+            "cv_folds": self.cv_folds,
             "weights": self.weights_.tolist(),
             "weighting": self.weighting,
             "calibration": self.calibrator_.to_dict(),
@@ -163,7 +235,7 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
             (m["name"], teacher_class(m["kind"]).load(directory / m["name"]))
             for m in meta["members"]
         ]
-        ens = cls(members=members, weighting=meta["weighting"])
+        ens = cls(members=members, weighting=meta["weighting"], cv_folds=meta.get("cv_folds", 0))
         ens.fitted_members_ = members
         ens.weights_ = np.asarray(meta["weights"], dtype=float)
         ens.calibrator_ = calibrator_from_dict(meta["calibration"])

@@ -8,19 +8,25 @@ from typing import Any
 
 import pandas as pd
 
+from risk_models.students.rules import RuleSet
 from risk_models.students.shape_table import ShapeTable
 
 CODE_PATH = Path(__file__).with_name("pyfunc_model.py")
 
 
-def log_shape_table_model(
-    table: ShapeTable,
+def artifact_name(model: ShapeTable | RuleSet) -> str:
+    """``shape_table`` or ``rule_set``: the artifact key and file stem of an exported student."""
+    return "shape_table" if isinstance(model, ShapeTable) else "rule_set"
+
+
+def log_student_model(
+    table: ShapeTable | RuleSet,
     *,
     name: str,
     input_example: pd.DataFrame,
     registered_model_name: str | None = None,
 ) -> Any:
-    """Log ``table`` under the active run as a pyfunc (models from code), with a signature.
+    """Log an exported student under the active run as a pyfunc (models from code).
 
     Returns MLflow's ``ModelInfo`` (``model_uri``, ``registered_model_version``).
     """
@@ -34,11 +40,12 @@ def log_shape_table_model(
     preds = pd.Series(table.predict_proba(example)[:, 1], name="probability")
     signature = infer_signature(example, preds)
     with tempfile.TemporaryDirectory() as tmp:
-        path = table.save(Path(tmp) / "shape_table.json")
+        key = artifact_name(table)
+        path = table.save(Path(tmp) / f"{key}.json")
         return mlflow.pyfunc.log_model(
             name=name,
             python_model=str(CODE_PATH),
-            artifacts={"shape_table": str(path)},
+            artifacts={key: str(path)},
             signature=signature,
             registered_model_name=registered_model_name,
             pip_requirements=_requirements(),

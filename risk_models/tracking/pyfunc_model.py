@@ -1,8 +1,9 @@
-"""MLflow "models from code" definition of a shape-table student.
+"""MLflow "models from code" definition of a student (shape table or rule set).
 
 MLflow copies this file into the logged model and executes it when the model is loaded, so
 loading unpickles nothing: the code is this file (and the installed ``risk_models``), the
-model is the JSON table in the ``shape_table`` artifact. Scoring needs NumPy and pandas only.
+model is the JSON table in the ``shape_table`` artifact (or rules in ``rule_set``).
+Scoring needs NumPy and pandas only.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ class ShapeTableModel(PythonModel):
     """pyfunc wrapper: ``predict`` returns the probability of the positive class per row."""
 
     def load_context(self, context: Any) -> None:
+        from risk_models.students.rules import RuleSet
         from risk_models.students.shape_table import ShapeTable
 
-        self.table = ShapeTable.load(context.artifacts["shape_table"])
+        if "shape_table" in context.artifacts:
+            self.table: Any = ShapeTable.load(context.artifacts["shape_table"])
+        else:
+            self.table = RuleSet.load(context.artifacts["rule_set"])
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None) -> Any:
         frame = pd.DataFrame(model_input)

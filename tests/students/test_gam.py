@@ -89,3 +89,147 @@ def test_predict_before_fit_is_refused() -> None:
 
     with pytest.raises(NotFittedError):
         GAMStudent().predict(pd.DataFrame({"a": [1.0]}))
+
+
+# --- distillation loss (alpha, temperature) -------------------------------------------------
+
+
+def _same_table(a: ShapeTable, b: ShapeTable, atol: float) -> None:
+    assert [t.name for t in a.terms] == [t.name for t in b.terms]
+    assert a.intercept == pytest.approx(b.intercept, abs=atol)
+    for ta, tb in zip(a.terms, b.terms, strict=True):
+        assert ta.axes == tb.axes
+        np.testing.assert_allclose(ta.values, tb.values, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 3.0])
+def test_alpha_one_reproduces_hard_label_training(additive_frame, temperature) -> None:
+    X, y, p = additive_frame
+    kw = {"n_estimators": 150, "learning_rate": 0.2, "monotone": {"b": 1}}
+    hard = GAMStudent(**kw).fit(X, y)
+    distilled = GAMStudent(alpha=1.0, temperature=temperature, **kw).fit(X, y, soft_target=p)
+    _same_table(hard.shape_table_, distilled.shape_table_, atol=1e-6)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 3.0])
+def test_first_tree_is_a_newton_step_on_the_distillation_loss(additive_frame, temperature) -> None:
+    """Both training paths (mixed label at T = 1, custom objective otherwise) use its g, h."""
+    from risk_models.distill.loss import distillation_grad_hess, mixed_target, teacher_logit
+
+    X, y, p = additive_frame
+    alpha, eta, lam = 0.3, 0.5, 1.0
+    model = GAMStudent(
+        n_estimators=1, learning_rate=eta, reg_lambda=lam, alpha=alpha, temperature=temperature
+    ).fit(X, y, soft_target=p)
+    table = model.shape_table_
+    start = np.log(np.mean(mixed_target(y, p, alpha))) - np.log1p(
+        -np.mean(mixed_target(y, p, alpha))
+    )
+    assert table.intercept == pytest.approx(start, abs=1e-6)
+    contrib = table.term_contributions(X)
+    leaf = contrib[:, np.argmax(contrib.std(axis=0))]
+    g, h = distillation_grad_hess(
+        np.full(len(X), table.intercept), y, teacher_logit(p), alpha, temperature
+    )
+    values = np.unique(leaf)
+    assert len(values) == 2
+    for v in values:
+        rows = leaf == v
+        assert v == pytest.approx(-eta * g[rows].sum() / (h[rows].sum() + lam), rel=1e-5)
+
+
+def test_mixing_at_t1_is_training_on_the_mixed_label(additive_frame) -> None:
+    """y may hold the teacher's probability on transfer rows (no observed outcome)."""
+    from risk_models.distill.loss import mixed_target
+
+    X, y, p = additive_frame
+    y_soft = y.astype(float)
+    y_soft[-300:] = p[-300:]
+    kw = {"n_estimators": 100, "learning_rate": 0.2}
+    mixed = GAMStudent(alpha=0.4, **kw).fit(X, y_soft, soft_target=p)
+    direct = GAMStudent(**kw).fit(X, y, soft_target=mixed_target(y_soft, p, 0.4))
+    _same_table(mixed.shape_table_, direct.shape_table_, atol=0.0)
+    hot = GAMStudent(alpha=0.4, temperature=2.0, **kw).fit(X, y_soft, soft_target=p)
+    np.testing.assert_allclose(hot.decision_function(X), hot.booster_margin(X), rtol=0, atol=1e-6)
+
+
+def test_custom_objective_exports_exactly_and_stops_early(additive_frame) -> None:
+    X, y, p = additive_frame
+    model = GAMStudent(
+        n_estimators=2000, learning_rate=0.3, alpha=0.2, temperature=2.5, early_stopping_rounds=10
+    ).fit(X[:2000], y[:2000], soft_target=p[:2000], eval_set=(X[2000:], y[2000:]))
+    assert model.n_trees_ < 2000
+    np.testing.assert_allclose(
+        model.decision_function(X), model.booster_margin(X), rtol=0, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        model.decision_function(X), model.booster_margin(X, exact=False), rtol=0, atol=1e-4
+    )
+    assert np.corrcoef(model.decision_function(X), np.log(p / (1 - p)))[0, 1] > 0.95
+
+
+def test_high_temperature_does_not_shrink_the_student_on_a_sharp_teacher(additive_frame) -> None:
+    """The T^2-scaled soft term is minimised at the teacher's logit for every T.
+
+    A larger T does not soften what the student learns: it turns the loss towards matching
+    logits (its Hessian no longer vanishes where the teacher is sure), so on a sharp teacher
+    and a fixed budget the student's logits spread wider and follow the teacher more closely.
+    """
+    X, y, p = additive_frame
+    t = 4.0 * np.log(p / (1 - p))
+    sharp = 1 / (1 + np.exp(-t))
+    spread, corr = {}, {}
+    for T in (1.0, 4.0):
+        z = GAMStudent(n_estimators=50, temperature=T).fit(X, y, soft_target=sharp)
+        spread[T] = z.decision_function(X).std()
+        corr[T] = np.corrcoef(z.decision_function(X), t)[0, 1]
+    assert spread[1.0] < spread[4.0] < t.std()
+    assert corr[1.0] < corr[4.0]
+
+
+def test_distillation_params_are_validated(additive_frame) -> None:
+    X, y, p = additive_frame
+    with pytest.raises(ValueError, match=re.escape("alpha must be in [0, 1], got 1.5")):
+        GAMStudent(alpha=1.5).fit(X, y, soft_target=p)
+    with pytest.raises(ValueError, match=re.escape("temperature must be > 0, got 0.0")):
+        GAMStudent(temperature=0.0).fit(X, y, soft_target=p)
+    with pytest.raises(ValueError, match=re.escape("y must hold 0/1 labels (1 = bad), or teacher")):
+        GAMStudent(alpha=0.5).fit(X, y + 1, soft_target=p)
+    with pytest.raises(ValueError, match=re.escape("y must be binary 0/1 (1 = bad)")):
+        GAMStudent().fit(X, y + 1)
+    with pytest.raises(ValueError, match="Only binary classification is supported"):
+        GAMStudent().fit(X, np.arange(len(X)) % 3)
+
+
+# --- term budget ---------------------------------------------------------------------------
+
+
+def test_term_budget_keeps_the_most_important_terms_and_refits(additive_frame) -> None:
+    X, y, p = additive_frame
+    full = GAMStudent(n_estimators=200, learning_rate=0.2).fit(X, y, soft_target=p)
+    small = GAMStudent(n_estimators=200, learning_rate=0.2, max_terms=2).fit(X, y, soft_target=p)
+    assert small.term_importance_ == pytest.approx(full.term_importance_)
+    ranked = sorted(full.term_importance_, key=full.term_importance_.get, reverse=True)
+    assert ranked == ["a", "b", "c"]
+    table = small.explain()
+    assert [t.name for t in table.terms] == ["a", "b"]
+    assert table.features == ("a", "b")
+    assert table.n_cells() < full.explain().n_cells()
+    np.testing.assert_allclose(
+        small.decision_function(X), small.booster_margin(X), rtol=0, atol=1e-6
+    )
+    # the refit absorbs the dropped term: the intercept moved, the scores stay close to teacher
+    assert np.corrcoef(small.decision_function(X), np.log(p / (1 - p)))[0, 1] > 0.9
+    with pytest.raises(ValueError, match=re.escape("max_terms must be a positive integer")):
+        GAMStudent(max_terms=0).fit(X, y)
+
+
+def test_zero_weight_rows_are_dropped_before_training(additive_frame) -> None:
+    X, y, p = additive_frame
+    w = np.ones(len(X))
+    w[:500] = 0.0
+    weighted = GAMStudent(n_estimators=100).fit(X, y, soft_target=p, sample_weight=w)
+    dropped = GAMStudent(n_estimators=100).fit(X[500:], y[500:], soft_target=p[500:])
+    _same_table(weighted.shape_table_, dropped.shape_table_, atol=1e-6)
+    with pytest.raises(ValueError, match="sample_weight is zero for every row"):
+        GAMStudent().fit(X, y, sample_weight=np.zeros(len(X)))

@@ -36,3 +36,28 @@ def test_fitted_weights_and_calibration_round_trip(credit_data, tmp_path) -> Non
 def test_build_teacher_sets_seed() -> None:
     t = build_teacher("xgboost", {"max_depth": 3}, seed=9)
     assert t.random_state == 9 and t.max_depth == 3
+
+
+def test_cross_fitted_members_and_out_of_fold_ensemble(credit_data, tmp_path) -> None:
+    s = credit_data
+    ens = _ensemble(weighting="fitted", calibration="temperature", cv_folds=3)
+    ens.fit(s.train.X, s.train.y, eval_set=(s.valid.X, s.valid.y))
+    n_pool = s.train.n_rows + s.valid.n_rows
+    assert ens.cross_fitted_logit_.shape == (n_pool,)
+    assert np.isfinite(ens.cross_fitted_logit_).all()
+    assert sorted(np.unique(ens.folds_).tolist()) == [0, 1, 2]
+    member = ens.fitted_members_[0][1]
+    assert len(member.fold_models_) == 3
+    # a bagged member predicts the mean of its fold models
+    z = np.mean([m.decision_function(s.test.X) for m in member.fold_models_], axis=0)
+    np.testing.assert_allclose(member.decision_function(s.test.X), z)
+    # every out-of-fold member score comes from the fold model that did not see the row
+    held = ens.folds_ == 1
+    pool_X = __import__("pandas").concat([s.train.X, s.valid.X], ignore_index=True)
+    np.testing.assert_allclose(
+        ens.oof_member_logits_[held, 0], member.fold_models_[1].decision_function(pool_X[held])
+    )
+    assert auc(s.test.y, ens.decision_function(s.test.X)) > 0.7
+    ens.save(tmp_path / "ens")
+    back = TeacherEnsemble.load(tmp_path / "ens")
+    np.testing.assert_allclose(back.decision_function(s.test.X), ens.decision_function(s.test.X))

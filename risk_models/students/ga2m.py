@@ -1,0 +1,369 @@
+"""GA2M student: the GAM plus a few pairwise interaction terms, exported as 2-D tables.
+
+Fitting runs in three stages:
+
+1. the additive stage, exactly as :class:`~risk_models.students.gam.GAMStudent`;
+2. FAST-style pair ranking (Lou et al. 2013): bin every feature (quantiles for numerics,
+   levels for categoricals, missing its own bin) and score each pair by how much of the
+   residual the additive stage leaves (teacher logit minus student logit; the hard-label
+   gradient without soft labels) a 2-D table of cell means explains beyond the best sum of
+   two 1-D tables on the same cells (the interaction sum of squares);
+3. for each of the ``n_pairs`` best pairs in turn, depth-2 trees boosted on that pair's
+   design columns only, starting from the current margin. Such a tree is a function of the
+   pair alone, so the pair booster is evaluated on the grid of its own split thresholds and
+   stored as a 2-D :class:`~risk_models.students.shape_table.Term` named ``"a x b"``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from risk_models.device import auto_threads
+from risk_models.students.design import MISSING_LEVEL, AdditiveDesign, is_categorical
+from risk_models.students.gam import (
+    DistillTarget,
+    GAMStudent,
+    as_frame,
+    leaf_sum,
+    monotone_param,
+    train_stage,
+)
+from risk_models.students.shape_table import Axis, ShapeTable, Term, to_level_strings
+from risk_models.xgb_utils import booster_json, xgb_device_params
+
+
+class GA2MStudent(GAMStudent):
+    """GAM plus ``n_pairs`` pairwise interaction terms chosen by a FAST-style ranking.
+
+    Parameters
+    ----------
+    n_estimators, learning_rate, max_bin, min_child_weight, reg_lambda,
+    early_stopping_rounds, monotone, alpha, temperature, max_terms, device, random_state :
+        as :class:`~risk_models.students.gam.GAMStudent`; they govern the additive stage
+        (``max_terms`` budgets the one-feature terms; pairs may use any feature).
+        ``monotone`` is also enforced in the pair trees and verified on the pair tables.
+    n_pairs : number of pair terms (the pair budget).
+    pair_max_bin : bins per feature for the ranking and histogram bins for the pair trees
+        (so a numeric axis of a pair table has at most about ``pair_max_bin + 1`` cells).
+    pair_learning_rate : shrinkage per pair-tree round.
+    pair_rounds : maximum depth-2 rounds per pair (early stopping as the additive stage).
+
+    Fitted attributes: those of ``GAMStudent`` (``booster_``, ``design_`` and ``n_trees_``
+    are the additive stage's), plus ``pair_ranking_`` (every candidate pair as
+    ``(feature_a, feature_b, score)``, best first), ``pairs_`` (the chosen pairs: the best
+    ``n_pairs``, less any that explain none of the residual),
+    ``pair_boosters_`` and ``pair_designs_`` (one per chosen pair).
+    """
+
+    _student = "ga2m"
+
+    def __init__(
+        self,
+        n_estimators: int = 2000,
+        learning_rate: float = 0.1,
+        max_bin: int = 64,
+        min_child_weight: float = 1.0,
+        reg_lambda: float = 1.0,
+        early_stopping_rounds: int = 50,
+        monotone: dict[str, int] | None = None,
+        alpha: float = 0.0,
+        temperature: float = 1.0,
+        max_terms: int | None = None,
+        n_pairs: int = 3,
+        pair_max_bin: int = 16,
+        pair_learning_rate: float = 0.1,
+        pair_rounds: int = 500,
+        device: str = "auto",
+        random_state: int = 0,
+    ) -> None:
+        super().__init__(
+            n_estimators=n_estimators,
+            learning_rate=learning_rate,
+            max_bin=max_bin,
+            min_child_weight=min_child_weight,
+            reg_lambda=reg_lambda,
+            early_stopping_rounds=early_stopping_rounds,
+            monotone=monotone,
+            alpha=alpha,
+            temperature=temperature,
+            max_terms=max_terms,
+            device=device,
+            random_state=random_state,
+        )
+        self.n_pairs = n_pairs
+        self.pair_max_bin = pair_max_bin
+        self.pair_learning_rate = pair_learning_rate
+        self.pair_rounds = pair_rounds
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Any,
+        *,
+        soft_target: Any = None,
+        eval_set: tuple[pd.DataFrame, Any] | None = None,
+        sample_weight: Any = None,
+    ) -> GA2MStudent:
+        """Fit the additive stage, rank pairs, then boost the chosen pair terms."""
+        X = as_frame(X, type(self).__name__)
+        self._check_pair_params()
+        X, target = self._prepare(X, y, soft_target, sample_weight)
+        self._fit_main_effects(X, target, eval_set)
+        additive = self.shape_table_
+        margin = self._stump_margin(X)
+        self._choose_pairs(X, target, margin)
+        valid = None
+        if eval_set is not None:
+            Xv = self._frame(eval_set[0])
+            valid = (Xv, np.asarray(eval_set[1], dtype=np.float64), self._stump_margin(Xv))
+        self.pair_designs_: list[AdditiveDesign] = []
+        self.pair_boosters_: list[Any] = []
+        pair_terms: list[Term] = []
+        for a, b in self.pairs_:
+            design = AdditiveDesign.fit(X[[a, b]])
+            booster, margin, valid = self._fit_pair(X, design, target, margin, valid)
+            self.pair_designs_.append(design)
+            self.pair_boosters_.append(booster)
+            pair_terms.append(export_pair_term(booster, design, f"{a} x {b}"))
+        used = set(additive.features) | {f for p in self.pairs_ for f in p}
+        meta = {
+            **additive.metadata,
+            "pairs": [list(p) for p in self.pairs_],
+            "n_pair_trees": [int(b.num_boosted_rounds()) for b in self.pair_boosters_],
+        }
+        self.shape_table_ = ShapeTable(
+            additive.intercept,
+            (*additive.terms, *pair_terms),
+            tuple(f for f in X.columns if f in used),
+            meta,
+        )
+        self._verify()
+        return self
+
+    def _check_pair_params(self) -> None:
+        for name, low in (("n_pairs", 0), ("pair_max_bin", 2), ("pair_rounds", 1)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
+
+    def _choose_pairs(self, X: pd.DataFrame, target: DistillTarget, margin: np.ndarray) -> None:
+        """Rank every pair on the additive stage's residual; keep the best ``n_pairs``.
+
+        The residual is teacher logit minus student logit with soft labels, else the hard-label
+        gradient ``y - p``. A pair that explains (numerically) nothing is not given a table.
+        """
+        if target.teacher_logit is not None:
+            residual = target.teacher_logit - margin
+        else:
+            residual = target.label - 1.0 / (1.0 + np.exp(-margin))
+        w = np.ones(len(X)) if target.weight is None else target.weight
+        self.pair_ranking_ = rank_pairs(X, residual, w, max_bin=self.pair_max_bin)
+        floor = 1e-9 * float(np.sum(w * residual**2))
+        self.pairs_ = [(a, b) for a, b, s in self.pair_ranking_[: self.n_pairs] if s > floor]
+
+    def _fit_pair(
+        self,
+        X: pd.DataFrame,
+        design: AdditiveDesign,
+        target: DistillTarget,
+        margin: np.ndarray,
+        valid: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None,
+    ) -> tuple[Any, np.ndarray, tuple[pd.DataFrame, np.ndarray, np.ndarray] | None]:
+        """Boost one pair's depth-2 trees from ``margin``; return the booster, new margins."""
+        import xgboost as xgb
+
+        params: dict[str, Any] = {
+            "max_depth": 2,
+            "eta": self.pair_learning_rate,
+            "max_bin": self.pair_max_bin,
+            "min_child_weight": self.min_child_weight,
+            "lambda": self.reg_lambda,
+            "seed": self.random_state,
+            "nthread": auto_threads(len(X) * len(design.columns)),
+            **xgb_device_params(self.device, type(self).__name__),
+            **monotone_param(design, self._monotone),
+        }
+        dtrain = xgb.DMatrix(
+            design.transform(X),
+            label=target.label,
+            weight=target.weight,
+            base_margin=margin.astype(np.float32),
+            missing=np.nan,
+        )
+        dvalid = None
+        if valid is not None:
+            Xv, tv, mv = valid
+            dvalid = xgb.DMatrix(
+                design.transform(Xv), label=tv, base_margin=mv.astype(np.float32), missing=np.nan
+            )
+        booster = train_stage(
+            params,
+            target,
+            dtrain,
+            dvalid,
+            num_boost_round=self.pair_rounds,
+            early_stopping_rounds=self.early_stopping_rounds,
+        )
+        margin = margin + leaf_sum(booster, dtrain)
+        if valid is not None:
+            valid = (valid[0], valid[1], valid[2] + leaf_sum(booster, dvalid))
+        return booster, margin, valid
+
+    def booster_margin(self, X: pd.DataFrame, *, exact: bool = True) -> np.ndarray:
+        """Margins from the boosters (additive stage plus every pair), for checking the table.
+
+        With ``exact=True`` every booster's chosen float32 leaves are summed in float64.
+        """
+        import xgboost as xgb
+
+        check_is_fitted(self, "pair_boosters_")
+        X = self._frame(X)
+        total = self._stump_margin(X, exact=exact)
+        for design, booster in zip(self.pair_designs_, self.pair_boosters_, strict=True):
+            d = xgb.DMatrix(design.transform(X), base_margin=np.zeros(len(X)), missing=np.nan)
+            if exact:
+                total = total + leaf_sum(booster, d)
+            else:
+                total = total + booster.predict(d, output_margin=True).astype(np.float64)
+        return total
+
+
+def fast_bins(
+    values: pd.Series, max_bin: int, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, int]:
+    """Bin codes for the pair ranking and the number of bins (missing is the last bin).
+
+    Numerics: up to ``max_bin`` (weighted) quantile bins; categoricals: one bin per level.
+    Quantiles use the inverted CDF, so a weight of 2 bins a row as two copies would.
+    """
+    if is_categorical(values):
+        codes, levels = pd.factorize(to_level_strings(values), sort=True)
+        codes = np.where(codes < 0, len(levels), codes).astype(np.int64)
+        return codes, len(levels) + 1
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    finite = ~np.isnan(x)
+    w = np.ones(len(x)) if weight is None else np.asarray(weight, dtype=np.float64)
+    edges = np.empty(0)
+    if finite.any() and w[finite].sum() > 0:
+        qs = np.linspace(0.0, 1.0, max_bin + 1)[1:-1]
+        q = np.quantile(x[finite], qs, method="inverted_cdf", weights=w[finite])
+        edges = np.unique(q)
+    codes = np.searchsorted(edges, x, side="right").astype(np.int64)
+    codes[~finite] = len(edges) + 1
+    return codes, len(edges) + 2
+
+
+def interaction_score(
+    codes_a: np.ndarray, n_a: int, codes_b: np.ndarray, n_b: int, r: np.ndarray, w: np.ndarray
+) -> float:
+    """Reduction in weighted squared error of ``r``: 2-D cell means vs the best additive fit.
+
+    Equals ``RSS(f(a) + g(b)) - RSS(h(a, b))`` with all three fitted by weighted least squares
+    on the bins; the within-cell error is common to both and cancels.
+    """
+    cell = codes_a * n_b + codes_b
+    W = np.bincount(cell, weights=w, minlength=n_a * n_b)
+    S = np.bincount(cell, weights=w * r, minlength=n_a * n_b)
+    occupied = np.flatnonzero(W > 0)
+    if occupied.size == 0:
+        return 0.0
+    means = S[occupied] / W[occupied]
+    design = np.zeros((occupied.size, n_a + n_b))
+    rows = np.arange(occupied.size)
+    design[rows, occupied // n_b] = 1.0
+    design[rows, n_a + occupied % n_b] = 1.0
+    sw = np.sqrt(W[occupied])
+    coef, *_ = np.linalg.lstsq(design * sw[:, None], means * sw, rcond=None)
+    fitted = design @ coef
+    return float(max(np.sum(W[occupied] * (means - fitted) ** 2), 0.0))
+
+
+def rank_pairs(
+    X: pd.DataFrame, residual: np.ndarray, weight: np.ndarray | None = None, *, max_bin: int = 16
+) -> list[tuple[str, str, float]]:
+    """Every pair of columns of ``X`` scored by :func:`interaction_score`, best first.
+
+    Pairs are named in column order; ties keep that order.
+    """
+    r = np.asarray(residual, dtype=np.float64)
+    w = np.ones(len(X)) if weight is None else np.asarray(weight, dtype=np.float64)
+    binned = {c: fast_bins(X[c], max_bin, w) for c in X.columns}
+    scored = [
+        (a, b, interaction_score(*binned[a], *binned[b], r, w))
+        for a, b in itertools.combinations(X.columns, 2)
+    ]
+    return sorted(scored, key=lambda t: -t[2])
+
+
+def _feature_block(
+    design: AdditiveDesign, feature: str, thresholds: dict[int, set[float]]
+) -> tuple[Axis, list[int], np.ndarray]:
+    """The axis of one pair feature, its design columns, and a representative row per cell."""
+    idx = [i for i, c in enumerate(design.columns) if c.feature == feature]
+    if feature in design.categorical:
+        levels = design.categorical[feature]
+        level_col = {design.columns[i].level: k for k, i in enumerate(idx)}
+        block = np.zeros((len(levels) + 2, len(idx)), dtype=np.float32)
+        for row, lv in enumerate(levels):
+            block[row, level_col[lv]] = 1.0
+        if MISSING_LEVEL in level_col:  # the missing row; the unknown row stays all zero
+            block[len(levels), level_col[MISSING_LEVEL]] = 1.0
+        return Axis(feature, "categorical", levels=levels), idx, block
+    edges = sorted(thresholds.get(idx[0], set()))
+    below = float(np.nextafter(np.float32(edges[0]), np.float32(-np.inf))) if edges else 0.0
+    reps = np.asarray([below, *edges, np.nan], dtype=np.float32)[:, None]
+    return Axis(feature, "numeric", edges=tuple(edges)), idx, reps
+
+
+def _route(tree: dict[str, Any], grid: np.ndarray) -> np.ndarray:
+    """Leaf value (float32 as float64) of one tree for every row of ``grid``.
+
+    XGBoost's rule: NaN takes the default branch, else ``x < threshold`` (float32) goes left.
+    """
+    left = np.asarray(tree["left_children"], dtype=np.int64)
+    right = np.asarray(tree["right_children"], dtype=np.int64)
+    split = np.asarray(tree["split_indices"], dtype=np.int64)
+    cond = np.asarray(tree["split_conditions"], dtype=np.float32)
+    default_left = np.asarray(tree["default_left"], dtype=bool)
+    node = np.zeros(len(grid), dtype=np.int64)
+    while True:
+        inner = np.flatnonzero(left[node] != -1)
+        if inner.size == 0:
+            return cond[node].astype(np.float64)
+        n = node[inner]
+        v = grid[inner, split[n]]
+        go_left = np.where(np.isnan(v), default_left[n], v < cond[n])
+        node[inner] = np.where(go_left, left[n], right[n])
+
+
+def export_pair_term(booster: Any, design: AdditiveDesign, name: str) -> Term:
+    """A booster over one pair's design columns as an exact 2-D :class:`Term`.
+
+    Numeric axes take the union of the pair trees' thresholds on that feature as edges;
+    categorical axes take the levels, then missing, then unknown (all dummies zero).
+    """
+    trees = booster_json(booster)["learner"]["gradient_booster"]["model"]["trees"]
+    thresholds: dict[int, set[float]] = {}
+    for tree in trees:
+        if any(t != 0 for t in tree.get("split_type", [])):
+            raise ValueError("categorical splits are not expected in a one-hot design")
+        for node, child in enumerate(tree["left_children"]):
+            if child != -1:
+                value = float(np.float32(tree["split_conditions"][node]))
+                thresholds.setdefault(int(tree["split_indices"][node]), set()).add(value)
+    (ax_a, idx_a, rep_a), (ax_b, idx_b, rep_b) = (
+        _feature_block(design, f, thresholds) for f in design.features
+    )
+    na, nb = len(rep_a), len(rep_b)
+    grid = np.full((na * nb, len(design.columns)), np.nan, dtype=np.float32)
+    grid[:, idx_a] = np.repeat(rep_a, nb, axis=0)
+    grid[:, idx_b] = np.tile(rep_b, (na, 1))
+    values = np.zeros(na * nb, dtype=np.float64)
+    for tree in trees:
+        values += _route(tree, grid)
+    return Term(name, (ax_a, ax_b), values.reshape(na, nb))

@@ -1,0 +1,682 @@
+"""Scorecard student: coarse bins, integer points, a calibrated PD, distilled from soft labels.
+
+Fitting, in order:
+
+1. **Coarse bins** per feature (:mod:`risk_models.students.binning`), first supervised by the
+   teacher's log-odds (by ``y`` when there is no teacher signal, ``alpha=1``): at most
+   ``max_bins`` bins per feature (a missing bin included), each holding at least
+   ``min_bin_share`` of the rows, monotone where a direction is declared. Then
+   ``refine_rounds`` rounds of backfitting: with the current card fitted, every feature is
+   re-binned on its partial working response (its contribution plus the Newton step of the
+   distillation loss, Hessian-weighted), so the bins of correlated features are placed
+   where they add to the others rather than where their marginal effect is.
+2. **Bin coefficients** (log-odds of bad) minimise the distillation loss of
+   :mod:`risk_models.distill.loss` plus ``l2/2 * sum(coef**2)`` (intercept unpenalised), by
+   projected Newton. Declared directions are hard constraints: a monotone feature's
+   coefficients are a first value plus non-negative steps; neighbouring intervals that end
+   with the same integer points are merged and the card refitted, so the points of a
+   monotone feature move strictly in the declared direction.
+3. **Points** with points-to-double-odds scaling: ``factor = pdo / ln 2``,
+   ``offset = base_points - factor * ln(base_odds)``, ``score = offset + factor * ln(odds)``
+   where odds are good:bad (higher points = lower risk). Each feature's points are shifted so
+   its worst bin scores 0; the intercept and the shifts form one separate integer
+   ``base_points_``. A row's score is ``base_points_`` plus one integer per feature.
+4. **PD from points**: ``PD = sigmoid(a * points + b)``. With ``calibrate=True`` ``(a, b)``
+   is a Platt fit of the outcome on the total points, on ``eval_set`` when given (its target
+   may be soft) else on the training rows' ``y``; without calibration it is the exact
+   inverse of the scaling, ``a = -1/factor``, ``b = offset/factor``.
+5. **Shape table**: every cell holds ``a * points`` and the intercept ``b + a * base_points_``,
+   so the table scores exactly the PD that the points give. Its metadata holds the scaling,
+   the points of every cell, the training count of every cell and ``points_factor``
+   (``-1/a``, points per unit of the table's log-odds) so reason codes speak in points.
+
+Values never seen in training: a missing value of a numeric feature without missing rows
+scores as the most populated interval, and an unseen level of a categorical feature as the
+most populated group (the bulk of the book, rather than the best or the worst bin).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from threadpoolctl import threadpool_limits
+
+from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.distill.loss import distillation_grad_hess, teacher_logit
+from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
+from risk_models.students.binning import FeatureBins, bin_categorical, bin_numeric, numeric_bins
+from risk_models.students.design import is_categorical
+from risk_models.students.shape_table import ShapeTable, Term
+
+__all__ = ["POINTS_TABLE_FORMAT", "ScorecardStudent", "points_scaling", "read_points_table"]
+
+POINTS_TABLE_FORMAT = "risk_models.points_table"
+BASE_ROW = "<base>"
+_MAX_STEP = 4.0  # cap on the Newton step (log-odds) in the working response of backfitting
+
+
+def points_scaling(base_points: float, base_odds: float, pdo: float) -> tuple[float, float]:
+    """``(factor, offset)`` with ``points = offset + factor * ln(good:bad odds)``.
+
+    ``base_odds`` good:bad odds score ``base_points``; every ``pdo`` points double the odds.
+    """
+    if not pdo > 0:
+        raise ValueError(f"pdo must be > 0, got {pdo}")
+    if not base_odds > 0:
+        raise ValueError(f"base_odds must be > 0, got {base_odds}")
+    factor = pdo / math.log(2.0)
+    return factor, base_points - factor * math.log(base_odds)
+
+
+def _row_loss(z: np.ndarray, y: np.ndarray, t: np.ndarray, alpha: float, T: float) -> np.ndarray:
+    """Per-row distillation loss (the summand of ``distillation_loss``)."""
+    hard = -(y * log_expit(z) + (1 - y) * log_expit(-z))
+    q = expit(t / T)
+    soft = -(q * log_expit(z / T) + (1 - q) * log_expit(-z / T))
+    return alpha * hard + (1 - alpha) * T * T * soft
+
+
+def _fit_platt(s: np.ndarray, target: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """``(c, d)`` minimising the weighted cross-entropy of ``sigmoid(c * s + d)`` (soft ok)."""
+    W = w.sum()
+
+    def f(p: np.ndarray) -> tuple[float, np.ndarray]:
+        z = p[0] * s + p[1]
+        loss = np.sum(w * (np.logaddexp(0.0, z) - target * z)) / W
+        r = w * (expit(z) - target) / W
+        return float(loss), np.array([np.sum(r * s), np.sum(r)])
+
+    res = minimize(f, np.array([1.0, 0.0]), jac=True, method="BFGS", options={"gtol": 1e-10})
+    return float(res.x[0]), float(res.x[1])
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _as_frame(X: Any, columns: list[str] | None = None) -> pd.DataFrame:
+    """``ensure_frame`` with scikit-learn's refusals (sparse, 1-D) and string column names."""
+    if sp.issparse(X):
+        raise TypeError("sparse input is not supported by ScorecardStudent; pass a dense array")
+    if not isinstance(X, pd.DataFrame):
+        arr = np.asarray(X)
+        if arr.ndim == 1:
+            raise ValueError(
+                "Expected 2D array, got 1D array instead. Reshape your data either using "
+                "array.reshape(-1, 1) if it has one feature or array.reshape(1, -1) if it "
+                "contains a single sample."
+            )
+        if columns is not None and arr.ndim == 2 and arr.shape[1] != len(columns):
+            raise ValueError(
+                f"X has {arr.shape[1]} features, but ScorecardStudent is expecting "
+                f"{len(columns)} features as input."
+            )
+        if np.iscomplexobj(arr):
+            raise ValueError("Complex data not supported by ScorecardStudent")
+    elif any(not isinstance(c, str) for c in X.columns):
+        X = X.rename(columns=str)
+    return ensure_frame(X, columns=columns)
+
+
+def _check_targets(
+    X: pd.DataFrame, y: Any, soft_target: Any, sample_weight: Any, alpha: float
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Outcomes, soft targets (or None) and weights (ones if None).
+
+    Without ``soft_target``, ``y`` must be 0/1 with both classes. With it, ``y`` may also
+    hold probabilities (transfer rows labelled by the teacher), or be None when
+    ``alpha == 0``: the teacher's probabilities then stand in for the outcomes.
+    """
+    n, p = X.shape
+    if p == 0:
+        raise ValueError(f"0 feature(s) (shape=({n}, 0)) while a minimum of 1 is required.")
+    if n == 1:
+        raise ValueError("n_samples=1: a classifier needs rows of both classes")
+    if soft_target is None:
+        if y is None:
+            raise ValueError("ScorecardStudent requires y to be passed, but the target y is None")
+        y1 = column_or_1d(y, warn=True)
+        check_classification_targets(y1)
+        kind = type_of_target(y1, input_name="y")
+        if kind != "binary":
+            raise ValueError(
+                f"Only binary classification is supported. The type of the target is {kind}."
+            )
+        _, weight = check_fit_inputs(X, y1, None, sample_weight)
+        y_out, q = y1.astype(np.float64), None
+    else:
+        if y is None and alpha > 0:
+            raise ValueError("hard labels y are needed when alpha > 0 or without soft_target")
+        y_in = soft_target if y is None else y
+        q, weight = check_fit_inputs(X, y_in, soft_target, sample_weight)
+        y_out = q.copy() if y is None else column_or_1d(y).astype(np.float64)
+        if not np.all((y_out >= 0) & (y_out <= 1)):
+            raise ValueError("y must be 0/1 outcomes (1 = bad) or probabilities in [0, 1]")
+    w = np.ones(n) if weight is None else weight
+    if not w.sum() > 0:
+        raise ValueError("sample_weight is zero for every row; some rows need weight > 0")
+    return y_out, q, w
+
+
+class ScorecardStudent(ClassifierMixin, BaseEstimator):
+    """Points scorecard distilled from a teacher's soft labels (see module docstring).
+
+    Parameters
+    ----------
+    max_bins : most bins per feature, a separate missing bin included (>= 2).
+    min_bin_share : least share of training rows per bin, in (0, 0.5].
+    monotone : feature -> +1 (risk rises with the value) or -1; numeric features only.
+    base_points, base_odds, pdo : points scaling; ``base_odds`` good:bad odds score
+        ``base_points`` and every ``pdo`` points double the odds.
+    alpha : weight of the hard-label cross-entropy in the distillation loss (1 = ignore the
+        teacher, 0 = soft labels only).
+    temperature : distillation temperature ``T``.
+    l2 : ridge penalty on the bin coefficients (log-odds scale; intercept unpenalised).
+    calibrate : fit the PD to outcomes with a Platt map on the points (see ``fit``).
+    refine_rounds : backfitting rounds that re-bin every feature on its partial working
+        response (0 = bins from the teacher's marginal log-odds only).
+    random_state : seed of the binning trees (ties only).
+
+    Attributes
+    ----------
+    bins_ : feature -> :class:`~risk_models.students.binning.FeatureBins`.
+    coef_ : feature -> bin coefficients (log-odds of bad, before rounding).
+    intercept_ : log-odds intercept before rounding.
+    points_ : feature -> integer points per bin (worst bin 0).
+    base_points_ : integer points every row gets.
+    factor_, offset_ : the scaling (``points = offset_ + factor_ * ln(good:bad odds)``).
+    calibration_ : ``{"slope": a, "intercept": b, "fitted_on": ...}``, PD = sigmoid(a*points+b).
+    points_table_ : DataFrame, one row per table cell plus the base row.
+    shape_table_ : the exported :class:`ShapeTable` (log-odds of bad = the calibrated PD).
+    features_ : feature names in fit order.
+    """
+
+    def __init__(
+        self,
+        max_bins: int = 6,
+        min_bin_share: float = 0.05,
+        monotone: dict[str, int] | None = None,
+        base_points: float = 600.0,
+        base_odds: float = 50.0,
+        pdo: float = 20.0,
+        alpha: float = 0.0,
+        temperature: float = 1.0,
+        l2: float = 1e-3,
+        calibrate: bool = True,
+        refine_rounds: int = 2,
+        random_state: int = 0,
+    ) -> None:
+        self.max_bins = max_bins
+        self.min_bin_share = min_bin_share
+        self.monotone = monotone
+        self.base_points = base_points
+        self.base_odds = base_odds
+        self.pdo = pdo
+        self.alpha = alpha
+        self.temperature = temperature
+        self.l2 = l2
+        self.calibrate = calibrate
+        self.refine_rounds = refine_rounds
+        self.random_state = random_state
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def _check_params(self, X: pd.DataFrame) -> dict[str, int]:
+        if not (_is_int(self.max_bins) and self.max_bins >= 2):
+            raise ValueError(f"max_bins must be an integer >= 2, got {self.max_bins!r}")
+        if not (_is_int(self.refine_rounds) and self.refine_rounds >= 0):
+            raise ValueError(f"refine_rounds must be an integer >= 0, got {self.refine_rounds!r}")
+        if not 0 < self.min_bin_share <= 0.5:
+            raise ValueError(f"min_bin_share must be in (0, 0.5], got {self.min_bin_share}")
+        if not self.l2 >= 0:
+            raise ValueError(f"l2 must be >= 0, got {self.l2}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        points_scaling(self.base_points, self.base_odds, self.pdo)
+        mono = {k: int(v) for k, v in (self.monotone or {}).items() if v}
+        bad = sorted(k for k in mono if k not in X.columns or is_categorical(X[k]))
+        if bad:
+            raise ValueError(
+                f"monotone constraints given for {bad}, which are not numeric features of X"
+            )
+        wrong = sorted(k for k, v in mono.items() if v not in (-1, 1))
+        if wrong:
+            raise ValueError(f"monotone directions must be +1 or -1; got {wrong}")
+        infinite = {}
+        for c in X.columns:
+            if not is_categorical(X[c]):
+                n_inf = int(np.isinf(pd.to_numeric(X[c], errors="coerce").to_numpy(float)).sum())
+                if n_inf:
+                    infinite[c] = n_inf
+        if infinite:
+            raise ValueError(
+                f"infinite values in {infinite} (column: rows); use NaN for missing values"
+            )
+        return mono
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Any,
+        *,
+        soft_target: Any = None,
+        eval_set: tuple[pd.DataFrame, Any] | None = None,
+        sample_weight: Any = None,
+    ) -> ScorecardStudent:
+        """Fit on the distillation loss of ``y`` and ``soft_target`` (teacher P(bad)).
+
+        Without ``soft_target`` (or with ``alpha=1``) the card is fitted to ``y`` alone, which
+        must then be 0/1. With ``soft_target``, ``y`` may hold probabilities for rows without
+        an outcome (a transfer set labelled by the teacher), or be None when ``alpha=0``.
+        ``y`` also feeds the bad rates of the points table and, without ``eval_set``, the
+        Platt calibration. ``eval_set=(X_valid, target_valid)`` is used for the calibration
+        only; its target may be hard or soft. Rows of zero ``sample_weight`` are dropped.
+        """
+        from_frame = isinstance(X, pd.DataFrame)
+        X = _as_frame(X)
+        mono = self._check_params(X)
+        y_arr, q, w = _check_targets(X, y, soft_target, sample_weight, float(self.alpha))
+        keep = w > 0
+        if not keep.all():
+            X, y_arr, w = X.loc[keep], y_arr[keep], w[keep]
+            q = None if q is None else q[keep]
+        self.classes_ = np.array([0, 1])
+        self.features_ = tuple(X.columns)
+        self.n_features_in_ = X.shape[1]
+        if from_frame:
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.factor_, self.offset_ = points_scaling(self.base_points, self.base_odds, self.pdo)
+        alpha, T = float(self.alpha), float(self.temperature)
+        if q is None or alpha == 1.0:
+            q, t, alpha = None, np.zeros(len(X)), 1.0
+        else:
+            t = teacher_logit(q)
+        bins, b0, coef = self._fit_bins_and_coef(X, y_arr, t, w, alpha, T, mono)
+        self.bins_ = bins
+        self.coef_ = coef
+        self.intercept_ = b0
+        self._set_points()
+        self._set_calibration(X, y_arr, w, eval_set)
+        self.points_table_ = self._points_table(X, y_arr, q, w)
+        counts = {
+            f: np.bincount(fb.axis.index(X[f]), minlength=fb.axis.size) for f, fb in bins.items()
+        }
+        self.shape_table_ = self._export_table(counts)
+        return self
+
+    def _fit_bins_and_coef(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        t: np.ndarray,
+        w: np.ndarray,
+        alpha: float,
+        T: float,
+        mono: dict[str, int],
+    ) -> tuple[dict[str, FeatureBins], float, dict[str, np.ndarray]]:
+        """Bin on the teacher (or ``y``), refine the bins by backfitting, fit, merge ties."""
+        min_rows = max(1, math.ceil(self.min_bin_share * len(X)))
+
+        def make_bins(f: str, target: np.ndarray, weight: np.ndarray) -> FeatureBins:
+            if is_categorical(X[f]):
+                return bin_categorical(
+                    f, X[f], target, weight, max_bins=self.max_bins, min_rows=min_rows,
+                    random_state=self.random_state,
+                )  # fmt: skip
+            x = pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=np.float64)
+            return bin_numeric(
+                f, x, target, weight, max_bins=self.max_bins, min_rows=min_rows,
+                direction=mono.get(f, 0), random_state=self.random_state,
+            )  # fmt: skip
+
+        bins = {f: make_bins(f, t if alpha < 1 else y, w) for f in X.columns}
+        for _ in range(int(self.refine_rounds)):
+            # Backfitting: re-bin each feature on its partial working response (its current
+            # contribution plus the Newton step of the loss), weighted by the Hessian.
+            idx = {f: b.bin_index(X[f]) for f, b in bins.items()}
+            b0, coef = self._fit_coef(bins, idx, y, t, w, alpha, T, mono)
+            contrib = {f: coef[f][idx[f]] for f in bins}
+            z = b0 + np.sum(list(contrib.values()), axis=0)
+            g, h = distillation_grad_hess(z, y, t, alpha, T)
+            step = np.clip(-g / h, -_MAX_STEP, _MAX_STEP)
+            bins = {f: make_bins(f, contrib[f] + step, w * h) for f in X.columns}
+        while True:
+            idx = {f: b.bin_index(X[f]) for f, b in bins.items()}
+            b0, coef = self._fit_coef(bins, idx, y, t, w, alpha, T, mono)
+            merged = _merge_flat_steps(bins, coef, self.factor_)
+            if merged is None:
+                return bins, b0, coef
+            bins = merged
+
+    def _fit_coef(
+        self,
+        bins: dict[str, FeatureBins],
+        idx: dict[str, np.ndarray],
+        y: np.ndarray,
+        t: np.ndarray,
+        w: np.ndarray,
+        alpha: float,
+        T: float,
+        mono: dict[str, int],
+    ) -> tuple[float, dict[str, np.ndarray]]:
+        feats = list(bins)
+        blocks = [
+            (bins[f].n_bins, mono.get(f, 0), bins[f].n_intervals() if f in mono else 0)
+            for f in feats
+        ]
+        b0, beta = fit_bin_coefficients(
+            [idx[f] for f in feats], blocks, y, t, w, alpha=alpha, temperature=T, l2=self.l2
+        )
+        return b0, dict(zip(feats, beta, strict=True))
+
+    # ------------------------------------------------------------ points + PD
+    def _set_points(self) -> None:
+        self.points_, shift = {}, 0.0
+        for f, c in self.coef_.items():
+            self.points_[f], s = _feature_points(c, self.factor_)
+            shift += s
+        self.base_points_ = int(np.rint(self.offset_ - self.factor_ * self.intercept_ + shift))
+
+    def _set_calibration(
+        self, X: pd.DataFrame, y: np.ndarray, w: np.ndarray, eval_set: Any
+    ) -> None:
+        a, b = -1.0 / self.factor_, self.offset_ / self.factor_
+        fitted_on = "none"
+        if self.calibrate:
+            if eval_set is not None:
+                Xv, tv = eval_set
+                Xv = _as_frame(Xv, columns=list(self.features_))
+                target = np.asarray(tv, dtype=np.float64).ravel()
+                if target.shape != (len(Xv),) or not np.all((target >= 0) & (target <= 1)):
+                    raise ValueError(
+                        f"eval_set target must be {len(Xv)} outcomes or probabilities in [0, 1]"
+                    )
+                if not 0 < target.mean() < 1:
+                    raise ValueError("eval_set target must hold both classes to calibrate on")
+                pts, cw, fitted_on = self.score_points(Xv), np.ones(len(Xv)), "eval_set"
+            else:
+                pts, target, cw, fitted_on = self._points_of(X), y, w, "train"
+                if not 0 < np.average(y, weights=w) < 1:
+                    raise ValueError("y must hold both classes to calibrate on the training rows")
+            s = (self.offset_ - pts) / self.factor_  # the uncalibrated log-odds of bad
+            c, d = _fit_platt(s, target, cw)
+            a, b = -c / self.factor_, c * self.offset_ / self.factor_ + d
+        self.calibration_ = {"slope": float(a), "intercept": float(b), "fitted_on": fitted_on}
+
+    def _points_of(self, X: pd.DataFrame) -> np.ndarray:
+        total = np.full(len(X), self.base_points_, dtype=np.int64)
+        for f, b in self.bins_.items():
+            total += self.points_[f][b.bin_index(X[f])]
+        return total
+
+    def score_points(self, X: pd.DataFrame) -> np.ndarray:
+        """Integer score of every row: ``base_points_`` plus one bin's points per feature."""
+        check_is_fitted(self, "points_")
+        return self._points_of(_as_frame(X, columns=list(self.features_)))
+
+    def pd_from_points(self, points: Any) -> np.ndarray:
+        """Calibrated probability of bad for integer scores, ``sigmoid(a * points + b)``."""
+        check_is_fitted(self, "calibration_")
+        c = self.calibration_
+        return expit(c["slope"] * np.asarray(points, dtype=np.float64) + c["intercept"])
+
+    # ---------------------------------------------------------------- export
+    def _export_table(self, counts: dict[str, np.ndarray]) -> ShapeTable:
+        a, b = self.calibration_["slope"], self.calibration_["intercept"]
+        terms, cell_points = [], {}
+        for f, fb in self.bins_.items():
+            pts = self.points_[f][np.asarray(fb.cell_bin)]
+            cell_points[f] = [int(v) for v in pts]
+            terms.append(Term(f, (fb.axis,), a * pts.astype(np.float64)))
+        meta = {
+            "student": "scorecard",
+            "base_points": float(self.base_points),
+            "base_odds": float(self.base_odds),
+            "pdo": float(self.pdo),
+            "factor": self.factor_,
+            "offset": self.offset_,
+            "points_base": self.base_points_,
+            "points": cell_points,
+            "calibration": dict(self.calibration_),
+            "cell_counts": {f: [int(v) for v in c] for f, c in counts.items()},
+            "note": "cell value = slope * cell points; intercept = intercept + slope * base",
+        }
+        if a < 0:  # points per unit of the table's log-odds: reason codes speak in points
+            meta["points_factor"] = -1.0 / a
+        return ShapeTable(float(b + a * self.base_points_), tuple(terms), self.features_, meta)
+
+    def _points_table(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        q: np.ndarray | None,
+        w: np.ndarray,
+    ) -> pd.DataFrame:
+        rows: list[dict[str, Any]] = [
+            {"feature": BASE_ROW, "bin": "all rows", "group": -1, "points": self.base_points_,
+             "n_train": len(X), "share": 1.0, "bad_rate": float(np.average(y, weights=w)),
+             "bad_rate_teacher": float(np.average(q, weights=w)) if q is not None else np.nan}
+        ]  # fmt: skip
+        for f, fb in self.bins_.items():
+            cells = fb.axis.index(X[f])
+            n = np.bincount(cells, minlength=fb.axis.size)
+            wy = np.bincount(cells, weights=w * y, minlength=fb.axis.size)
+            wq = np.bincount(cells, weights=w * q, minlength=fb.axis.size) if q is not None else 0
+            ws = np.bincount(cells, weights=w, minlength=fb.axis.size)
+            labels = fb.axis.labels()
+            for c, label in enumerate(labels):
+                g = fb.cell_bin[c]
+                ok = ws[c] > 0
+                rows.append(
+                    {
+                        "feature": f,
+                        "bin": label,
+                        "group": g,
+                        "points": int(self.points_[f][g]),
+                        "n_train": int(n[c]),
+                        "share": float(n[c] / len(X)),
+                        "bad_rate": float(wy[c] / ws[c]) if ok else np.nan,
+                        "bad_rate_teacher": float(wq[c] / ws[c]) if ok and q is not None
+                        else np.nan,
+                    }
+                )  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def export_points(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``points_table_`` as CSV (``.csv``) or JSON (``.json``), atomically.
+
+        The JSON form also carries the scaling and the calibration; read either back with
+        :func:`read_points_table`.
+        """
+        check_is_fitted(self, "points_table_")
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            with atomic_path(path) as tmp:
+                self.points_table_.to_csv(tmp, index=False)
+            return path
+        if suffix == ".json":
+            records = [
+                {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                for r in self.points_table_.to_dict(orient="records")
+            ]
+            doc = {
+                "format": POINTS_TABLE_FORMAT,
+                "version": 1,
+                "scaling": {
+                    "base_points": float(self.base_points),
+                    "base_odds": float(self.base_odds),
+                    "pdo": float(self.pdo),
+                    "factor": self.factor_,
+                    "offset": self.offset_,
+                },
+                "calibration": dict(self.calibration_),
+                "rows": records,
+            }
+            return atomic_write_text(path, json.dumps(doc, indent=1))
+        raise ValueError(f"export_points: path must end in .csv or .json, got {str(path)!r}")
+
+    # --------------------------------------------------------------- predict
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated log-odds of bad, from the shape table (NumPy only)."""
+        check_is_fitted(self, "shape_table_")
+        return self.shape_table_.predict_logit(_as_frame(X, columns=list(self.features_)))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = expit(self.decision_function(X))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.decision_function(X) > 0).astype(int)
+
+    def explain(self) -> ShapeTable:
+        """The exported model: the shape table (points per cell in its metadata)."""
+        check_is_fitted(self, "shape_table_")
+        return self.shape_table_
+
+
+def fit_bin_coefficients(
+    codes: list[np.ndarray],
+    blocks: list[tuple[int, int, int]],
+    y: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    *,
+    alpha: float,
+    temperature: float,
+    l2: float,
+) -> tuple[float, list[np.ndarray]]:
+    """Intercept and per-bin coefficients minimising the weighted distillation loss + ridge.
+
+    ``codes[f]`` holds every row's bin of feature ``f``; ``blocks[f] = (n_bins, direction,
+    n_monotone)``: with ``direction`` +1/-1 the first ``n_monotone`` coefficients must be
+    non-decreasing/non-increasing. Those are parametrised as a first value plus
+    non-negative steps (``beta = M @ theta``). The problem is convex and small (one
+    parameter per bin), so it is solved by projected Newton: exact Hessian on the free
+    parameters, steps that hit a bound are projected back, Armijo backtracking. The ridge
+    ``l2/2 * |beta|^2`` (intercept unpenalised) keeps the one-hot design, whose bins of
+    every feature sum to the intercept's column, strictly convex.
+    """
+    n = len(y)
+    sizes = [b[0] for b in blocks]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    P = int(starts[-1])
+    cols = np.concatenate([c + s for c, s in zip(codes, starts[:-1], strict=True)] + [[]])
+    rows = np.tile(np.arange(n), len(codes))
+    A = sp.csr_matrix((np.ones(rows.size), (rows, cols.astype(np.int64))), shape=(n, P))
+    M = sp.lil_matrix((P, P))
+    M.setdiag(1.0)
+    lower = np.full(P + 1, -np.inf)  # theta[0] is the intercept
+    for s, (_, d, k) in zip(starts[:-1], blocks, strict=True):
+        if d and k > 1:
+            for r in range(1, k):
+                M[s + r, s + 1 : s + r + 1] = float(d)
+                lower[1 + s + r] = 0.0
+    M = M.tocsr()
+    B = sp.hstack([sp.csr_matrix(np.ones((n, 1))), A @ M], format="csr")
+    W = float(w.sum())
+    mean = float(np.average(expit(t) if alpha < 1 else y, weights=w))
+    mean = min(max(mean, 1e-6), 1 - 1e-6)
+    theta = np.zeros(P + 1)
+    theta[0] = math.log(mean / (1 - mean))
+    ridge = sp.block_diag([sp.csr_matrix((1, 1)), l2 * (M.T @ M)], format="csr")
+
+    def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
+        z = B @ th
+        pen = 0.5 * float(th @ (ridge @ th))
+        loss = float(np.sum(w * _row_loss(z, y, t, alpha, temperature)) / W) + pen
+        return loss, z
+
+    f, z = objective(theta)
+    for _ in range(100):
+        g, h = distillation_grad_hess(z, y, t, alpha, temperature)
+        grad = B.T @ (g * w / W) + ridge @ theta
+        at_bound = (theta <= lower) & (grad > 0)
+        if np.max(np.abs(np.where(at_bound, 0.0, grad)), initial=0.0) < 1e-11:
+            break
+        free = ~at_bound
+        H = (B.T @ B.multiply((w * h / W)[:, None]).tocsr() + ridge).toarray()
+        step = np.zeros(P + 1)
+        Hf = H[np.ix_(free, free)] + 1e-12 * np.eye(int(free.sum()))
+        with threadpool_limits(limits=1, user_api="blas"):  # tiny solve: threads only cost
+            try:
+                step[free] = -np.linalg.solve(Hf, grad[free])
+            except np.linalg.LinAlgError:
+                step[free] = -np.linalg.lstsq(Hf, grad[free], rcond=None)[0]
+        s_len = 1.0
+        for _ in range(40):
+            cand = np.maximum(theta + s_len * step, lower)
+            f_new, z_new = objective(cand)
+            if f_new <= f + 1e-4 * float(grad @ (cand - theta)):
+                break
+            s_len *= 0.5
+        else:
+            break
+        converged = f - f_new <= 1e-15 * max(1.0, abs(f))
+        theta, f, z = cand, f_new, z_new
+        if converged:
+            break
+    beta = M @ theta[1:]
+    return float(theta[0]), [beta[starts[i] : starts[i + 1]].copy() for i in range(len(codes))]
+
+
+def _feature_points(coef: np.ndarray, factor: float) -> tuple[np.ndarray, float]:
+    """Integer points of one feature's bins (worst bin 0) and the shift taken off them."""
+    raw = -factor * np.asarray(coef, dtype=np.float64)
+    shift = float(raw.min()) if raw.size else 0.0
+    return np.rint(raw - shift).astype(np.int64), shift
+
+
+def _merge_flat_steps(
+    bins: dict[str, FeatureBins], coef: dict[str, np.ndarray], factor: float
+) -> dict[str, FeatureBins] | None:
+    """Merge neighbouring intervals of numeric features that score the same integer points
+    (steps a monotone constraint flattened, or too small to survive rounding); None if none
+    do."""
+    out = dict(bins)
+    changed = False
+    for f, fb in bins.items():
+        if fb.axis.kind != "numeric":
+            continue
+        k = fb.n_intervals()
+        flat = np.flatnonzero(np.diff(_feature_points(coef[f], factor)[0][:k]) == 0)
+        if flat.size == 0:
+            continue
+        drop = set(flat.tolist())  # step j sits on edge j
+        edges = [e for j, e in enumerate(fb.axis.edges) if j not in drop]
+        anchor = -math.inf if fb.missing_anchor is None else fb.missing_anchor
+        out[f] = numeric_bins(f, edges, missing_own=fb.missing_own, missing_anchor=anchor)
+        changed = True
+    return out if changed else None
+
+
+def read_points_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a points table written by :meth:`ScorecardStudent.export_points` (CSV or JSON)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if doc.get("format") != POINTS_TABLE_FORMAT:
+        raise ValueError(f"{path}: not a points table (format={doc.get('format')!r})")
+    return pd.DataFrame(doc["rows"]).astype({"bad_rate": float, "bad_rate_teacher": float})
