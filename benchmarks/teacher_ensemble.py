@@ -36,7 +36,8 @@ def main() -> None:
     ap.add_argument("--positive-label", default="1")
     args = ap.parse_args()
     cfg = load_pipeline_config(
-        args.config, {"path": args.data, "target": args.target, "positive_label": args.positive_label}
+        args.config,
+        {"path": args.data, "target": args.target, "positive_label": args.positive_label},
     )
     loaded = load_data(cfg)
     s = loaded.splits
@@ -50,18 +51,33 @@ def main() -> None:
         rows.append({"model": name, "auc": auc(s.test.y, p), "ece": ece(s.test.y, p)})
     raw = 1 / (1 + np.exp(-ens.raw_logit(s.test.X)))
     cal = ens.predict_proba(s.test.X)[:, 1]
-    rows.append({"model": "ensemble_uncalibrated", "auc": auc(s.test.y, raw), "ece": ece(s.test.y, raw)})
-    rows.append({"model": "ensemble_calibrated", "auc": auc(s.test.y, cal), "ece": ece(s.test.y, cal)})
+    rows.append(
+        {"model": "ensemble_uncalibrated", "auc": auc(s.test.y, raw), "ece": ece(s.test.y, raw)}
+    )
+    rows.append(
+        {"model": "ensemble_calibrated", "auc": auc(s.test.y, cal), "ece": ece(s.test.y, cal)}
+    )
     for r in rows:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}))
-    print(json.dumps({
-        "weights": dict(zip(ens.member_names, np.round(ens.weights_, 3).tolist(), strict=True)),
-        "calibrator": ens.calibrator_.to_dict(),
-        "split": {"method": s.method, "seed": s.seed, "train": s.train.n_rows,
-                  "valid": s.valid.n_rows, "test": s.test.n_rows},
-        "fit_seconds": round(fit_s, 1),
-        "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}",
-    }))
+    print(
+        json.dumps(
+            {
+                "weights": dict(
+                    zip(ens.member_names, np.round(ens.weights_, 3).tolist(), strict=True)
+                ),
+                "calibrator": ens.calibrator_.to_dict(),
+                "split": {
+                    "method": s.method,
+                    "seed": s.seed,
+                    "train": s.train.n_rows,
+                    "valid": s.valid.n_rows,
+                    "test": s.test.n_rows,
+                },
+                "fit_seconds": round(fit_s, 1),
+                "machine": f"{platform.machine()} python {platform.python_version()}",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def test_gradient_matches_finite_differences() -> None:
             zp, zm = z.copy(), z.copy()
             zp[i] += eps
             zm[i] -= eps
-            num = (distillation_loss(zp, y, t, alpha, T) - distillation_loss(zm, y, t, alpha, T))
+            num = distillation_loss(zp, y, t, alpha, T) - distillation_loss(zm, y, t, alpha, T)
             num *= len(z) / (2 * eps)
             assert g[i] == pytest.approx(num, rel=1e-5, abs=1e-8)
             gp, _ = distillation_grad_hess(zp, y, t, alpha, T)

@@ -1,4 +1,4 @@
-"""The pipeline against a real ``mlflow server`` over HTTP on 127.0.0.1, started and stopped here."""
+"""The pipeline against a real ``mlflow server`` over HTTP on 127.0.0.1 (started, stopped)."""
 
 from __future__ import annotations
 
