@@ -197,5 +197,122 @@ def data_validate(
     )
 
 
+@main.command("explain")
+@click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
+def explain(model_file: Path) -> None:
+    """Describe an exported student (shape_table.json or rule_set.json) for a reader."""
+    from risk_models.explain import explain_text, load_explained
+
+    try:
+        model = load_explained(model_file)
+    except RiskModelsError as exc:
+        _fail(exc)
+    click.echo(explain_text(model))
+
+
+def _preview_value(value: Any) -> str:
+    import pandas as pd
+
+    if pd.isna(value):
+        return "missing"
+    try:
+        return f"{float(value):.6g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@main.command("reasons")
+@click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data_file", type=click.Path(path_type=Path))
+@click.option(
+    "-k",
+    "--k",
+    "k",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Reasons per row.",
+)
+@click.option(
+    "--reference",
+    type=click.Choice(["best", "mean"]),
+    default="best",
+    show_default=True,
+    help="Points lost against each term's best bin, or against DATA_FILE's mean.",
+)
+@click.option("--id-column", default=None, help="Column to carry as the row identifier.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every row to this .csv/.csv.gz/.parquet (atomically) instead of a preview.",
+)
+@click.option(
+    "--head",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Rows to preview when no --output is given.",
+)
+def reasons(
+    model_file: Path,
+    data_file: Path,
+    k: int,
+    reference: str,
+    id_column: str | None,
+    output: Path | None,
+    head: int,
+) -> None:
+    """Score DATA_FILE with MODEL_FILE: probability and top-k reason codes per row."""
+    from risk_models.data import read_table, table_format, write_table
+    from risk_models.explain import load_explained, score_with_reasons
+
+    try:
+        if output is not None:
+            table_format(output)  # refuse a bad suffix before any work
+        model = load_explained(model_file)
+        frame = read_table(data_file)
+        scored = score_with_reasons(
+            model,
+            frame,
+            k=k,
+            reference=reference,  # type: ignore[arg-type]
+            reference_frame=frame if reference == "mean" else None,
+            id_column=id_column,
+            source=str(data_file),
+        )
+        if output is not None:
+            write_table(scored, output)
+    except (RiskModelsError, ValueError) as exc:
+        _fail(exc)
+    units = scored.attrs.get("units", "log-odds")
+    if output is not None:
+        click.echo(
+            f"wrote {len(scored)} rows with up to {k} reason(s) each to {output} "
+            f"({units} lost against the {reference} reference)"
+        )
+        return
+    key = scored.columns[0]
+    for _, row in scored.head(head).iterrows():
+        click.echo(f"{key} {row[key]}: PD {row['probability']:.2%} (log-odds {row['logit']:+.4f})")
+        for i in range(1, k + 1):
+            code = row[f"reason_{i}"]
+            if not isinstance(code, str):  # fewer reasons than k: the rest are empty
+                if i == 1:
+                    click.echo("  (no reason: no feature scores worse than the reference)")
+                break
+            click.echo(
+                f"  {i}. {code}  {row[f'reason_{i}_feature']} = "
+                f"{_preview_value(row[f'reason_{i}_value'])}  bin {row[f'reason_{i}_bin']}  "
+                f"{units} lost {row[f'reason_{i}_points']:.2f}"
+            )
+    shown = min(head, len(scored))
+    _console().print(
+        f"showing {shown} of {len(scored)} rows ({units} lost against the {reference} "
+        "reference); write every row with -o OUT.csv or OUT.parquet"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

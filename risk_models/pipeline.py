@@ -94,7 +94,15 @@ def run_pipeline(
                     scfg, cfg, splits, training, teacher_test_p
                 )
                 info, model_path = log_student(
-                    scfg, model, metrics, fid, extra, splits, cfg, output_dir
+                    scfg,
+                    model,
+                    metrics,
+                    fid,
+                    extra,
+                    splits,
+                    cfg,
+                    output_dir,
+                    teacher=teachers.ensemble,
                 )
                 version = str(info.registered_model_version)
                 lineage = {

@@ -23,6 +23,7 @@ def small_config(n_rows: int = 4000) -> dict:
     raw["teachers"] = [t for t in raw["teachers"] if t["name"] in ("lgbm", "xgb")]
     raw["ensemble"]["cv_folds"] = 3
     raw["distill"]["n_folds"] = 2
+    raw["distill"]["transfer"]["n_rows"] = 1000
     raw["students"][0]["params"].update({"n_estimators": 500, "learning_rate": 0.2})
     raw["registry"]["model_name"] = "test-credit-student"
     return raw
@@ -73,7 +74,8 @@ def test_mlflow_has_parent_child_runs_with_lineage(finished_run) -> None:
         [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{result.run_id}'"
     )
     names = {r.info.run_name for r in children}
-    assert names == {"data", "teachers", "soft_labels", "students.gam", "gates"}
+    students = {f"students.{s['name']}" for s in small_config()["students"]}
+    assert names == {"data", "teachers", "soft_labels", "gates"} | students
     teachers_run = next(r for r in children if r.info.run_name == "teachers")
     members = client.search_runs(
         [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{teachers_run.info.run_id}'"
@@ -94,7 +96,8 @@ def test_mlflow_has_parent_child_runs_with_lineage(finished_run) -> None:
             == (summary["data"]["splits"][name]["content_digest"])
         )
     soft_run = next(r for r in children if r.info.run_name == "soft_labels")
-    assert [d.dataset.name for d in soft_run.inputs.dataset_inputs] == ["soft_labels"]
+    names = sorted(d.dataset.name for d in soft_run.inputs.dataset_inputs)
+    assert names == ["soft_labels", "transfer_set"]
 
 
 @pytest.mark.slow
@@ -170,3 +173,29 @@ def test_torch_member_transfer_set_and_calibration_are_traced(tmp_path) -> None:
     artifacts = {a.path for a in client.list_artifacts(teachers_run.info.run_id)}
     assert {"reliability_calibrated.json", "reliability_uncalibrated.json"} <= artifacts
     assert "test.ensemble_uncalibrated.ece" in teachers_run.data.metrics
+
+
+@pytest.mark.slow
+def test_student_run_logs_reason_codes_and_compression(finished_run) -> None:
+    import mlflow
+
+    result, uri, _, _, tmp = finished_run
+    summary = json.loads(result.summary_path.read_text())
+    gam = summary["students"]["gam"]
+    assert gam["compression_ratio"] > 1
+    assert gam["compression_ratio"] == pytest.approx(
+        gam["teacher_size_bytes"] / gam["student_size_bytes"]
+    )
+    assert gam["student_n_cells"] == gam["n_cells"]
+    assert gam["teacher_seconds_per_1k_rows"] > 0 and gam["latency_rows"] > 0
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    run = client.get_run(gam["run_id"])
+    assert run.data.metrics["compression.compression_ratio"] == pytest.approx(
+        gam["compression_ratio"]
+    )
+    explain = {a.path for a in client.list_artifacts(gam["run_id"], "explain")}
+    assert {"explain/reasons_sample.csv", "explain/reason_catalogue.csv"} <= explain
+    local = client.download_artifacts(gam["run_id"], "explain/reasons_sample.csv", str(tmp))
+    sample = pd.read_csv(local)
+    assert len(sample) == 200
+    assert {"probability", "logit", "reason_1", "reason_4_points"} <= set(sample)

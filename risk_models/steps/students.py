@@ -92,8 +92,15 @@ def log_student(
     splits: Splits,
     cfg: PipelineConfig,
     output_dir: Path,
+    *,
+    teacher: Any = None,
 ) -> tuple[Any, Path]:
     """Log params, metrics, the exported table/rules (and points table) and register a version.
+
+    Also logs a sample of reason codes (and, for a shape table, the reason-code catalogue)
+    under ``explain/``; given the ``teacher`` ensemble, measures the student's compression
+    against it, logs the figures as ``compression.*`` metrics and adds them to ``extra`` (in
+    place, so that they reach ``summary.json``).
 
     Returns MLflow's ``ModelInfo`` and the local path of the exported model file.
     """
@@ -117,6 +124,7 @@ def log_student(
             mlflow.log_artifact(str(points), artifact_path="explain")
     if hasattr(exported, "to_text"):
         mlflow.log_text(exported.to_text(), "explain/rules.txt")
+    log_explanations(exported, splits, extra, teacher=teacher)
     info = log_student_model(
         exported,
         name="model",
@@ -124,3 +132,42 @@ def log_student(
         registered_model_name=cfg.registry.model_name,
     )
     return info, path
+
+
+def log_explanations(
+    exported: Any,
+    splits: Splits,
+    extra: dict[str, Any],
+    *,
+    teacher: Any = None,
+    n_reason_rows: int = 200,
+    n_latency_rows: int = 2000,
+) -> dict[str, Any]:
+    """Log reason codes of the first test rows and, given a teacher, the compression figures.
+
+    Artifacts ``explain/reasons_sample.csv`` (:func:`~risk_models.explain.score_with_reasons`
+    on the first ``n_reason_rows`` test rows, k=4, best-bin reference) and, for a shape
+    table, ``explain/reason_catalogue.csv``. With ``teacher``, the
+    :func:`~risk_models.explain.compression_report` on the first ``n_latency_rows`` test rows
+    is logged as ``compression.*`` metrics and merged into ``extra`` in place.
+
+    Returns the compression report (empty without a teacher).
+    """
+    import mlflow
+
+    from risk_models.explain import compression_report, score_with_reasons
+    from risk_models.students.reasons import reason_catalogue
+    from risk_models.students.shape_table import ShapeTable
+    from risk_models.tracking.runs import log_metrics
+
+    sample = score_with_reasons(exported, splits.test.X.head(n_reason_rows), k=4)
+    mlflow.log_text(sample.to_csv(index=False), "explain/reasons_sample.csv")
+    if isinstance(exported, ShapeTable):
+        catalogue = reason_catalogue(exported)
+        mlflow.log_text(catalogue.to_csv(index=False), "explain/reason_catalogue.csv")
+    if teacher is None:
+        return {}
+    report = compression_report(exported, teacher, splits.test.X.head(n_latency_rows))
+    log_metrics("compression", report)
+    extra.update(report)
+    return report

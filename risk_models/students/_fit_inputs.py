@@ -50,6 +50,10 @@ def check_fit_inputs(
             )
         target = y_arr.astype(np.float64)
     else:
+        # With soft targets, y may carry probabilities (transfer rows: the teacher's).
+        y_num = pd.to_numeric(pd.Series(y_arr), errors="coerce").to_numpy(dtype=np.float64)
+        if not np.all((y_num >= 0) & (y_num <= 1)):
+            raise ValueError("y must be 0/1 outcomes (1 = bad) or probabilities in [0, 1]")
         target = np.asarray(soft_target, dtype=np.float64)
         if target.shape != (n,):
             raise ValueError(f"soft_target must have shape ({n},), got {target.shape}")

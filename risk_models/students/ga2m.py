@@ -24,15 +24,9 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from risk_models.device import auto_threads
+from risk_models.students.boosting import DistillTarget, leaf_sum, monotone_param, train_stage
 from risk_models.students.design import MISSING_LEVEL, AdditiveDesign, is_categorical
-from risk_models.students.gam import (
-    DistillTarget,
-    GAMStudent,
-    as_frame,
-    leaf_sum,
-    monotone_param,
-    train_stage,
-)
+from risk_models.students.gam import GAMStudent, as_frame
 from risk_models.students.shape_table import Axis, ShapeTable, Term, to_level_strings
 from risk_models.xgb_utils import booster_json, xgb_device_params
 

@@ -13,9 +13,10 @@ Fitting, in order:
 2. **Bin coefficients** (log-odds of bad) minimise the distillation loss of
    :mod:`risk_models.distill.loss` plus ``l2/2 * sum(coef**2)`` (intercept unpenalised), by
    projected Newton. Declared directions are hard constraints: a monotone feature's
-   coefficients are a first value plus non-negative steps; neighbouring intervals that end
-   with the same integer points are merged and the card refitted, so the points of a
-   monotone feature move strictly in the declared direction.
+   coefficients are a first value plus non-negative steps. Neighbouring intervals of a
+   numeric feature that end with the same integer points are merged and the card refitted,
+   so no card shows two equal neighbours and the points of a monotone feature move
+   strictly in the declared direction.
 3. **Points** with points-to-double-odds scaling: ``factor = pdo / ln 2``,
    ``offset = base_points - factor * ln(base_odds)``, ``score = offset + factor * ln(odds)``
    where odds are good:bad (higher points = lower risk). Each feature's points are shifted so
@@ -440,6 +441,14 @@ class ScorecardStudent(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "calibration_")
         c = self.calibration_
         return expit(c["slope"] * np.asarray(points, dtype=np.float64) + c["intercept"])
+
+    def trainer_logit(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated log-odds from the trainer's own path: bins -> integer points -> PD map.
+
+        ``decision_function`` (the exported table) must agree with it to float rounding.
+        """
+        c = self.calibration_
+        return c["slope"] * self.score_points(X).astype(np.float64) + c["intercept"]
 
     # ---------------------------------------------------------------- export
     def _export_table(self, counts: dict[str, np.ndarray]) -> ShapeTable:

@@ -205,7 +205,7 @@ class TreeStudent(ClassifierMixin, BaseEstimator):
         has no boosting rounds to stop early.
         """
         self._check_params()
-        y = _check_fit_args(X, y)
+        y = _check_fit_args(X, y, soft_given=soft_target is not None)
         named = isinstance(X, pd.DataFrame)
         X = ensure_frame(X)
         target, weight = check_fit_inputs(X, y, soft_target, sample_weight)
@@ -215,7 +215,6 @@ class TreeStudent(ClassifierMixin, BaseEstimator):
             kind = "hard_label_log_odds"
         else:
             if self.alpha > 0:
-                check_fit_inputs(X, y, None, None)  # the hard label must be a valid 0/1 y
                 target = mixed_target(np.asarray(y, dtype=np.float64), target, self.alpha)
             r = teacher_logit(target)
             kind = "teacher_logit" if self.alpha == 0 else "mixed_target_logit"
@@ -292,10 +291,11 @@ def _check_array_like(X: Any) -> None:
             raise ValueError("Complex data not supported")
 
 
-def _check_fit_args(X: Any, y: Any) -> Any:
+def _check_fit_args(X: Any, y: Any, *, soft_given: bool = False) -> Any:
     """Checks ahead of the shared ones, so that refusals use scikit-learn's wording.
 
-    Returns ``y``, a column vector flattened (with scikit-learn's warning).
+    Returns ``y``, a column vector flattened (with scikit-learn's warning). With soft targets,
+    ``y`` may hold probabilities in [0, 1] (transfer-set rows carry the teacher's).
     """
     _check_array_like(X)
     if y is None:
@@ -316,6 +316,9 @@ def _check_fit_args(X: Any, y: Any) -> Any:
             raise ValueError(
                 f"Only binary classification is supported. The type of the target is {kind}."
             )
+        in_unit = bool(np.all((y_arr >= 0) & (y_arr <= 1)))
+        if kind == "continuous" and soft_given and in_unit:
+            return y
         if kind in ("continuous", "continuous-multioutput"):
             raise ValueError(
                 f"Unknown label type: {kind}. y must be binary 0/1 (1 = bad); pass teacher "

@@ -1,8 +1,8 @@
 """Cross-fitted ("CV-bagged") teacher members.
 
 A member is fitted K times, each time on K-1 folds of the pooled training + validation rows
-with early stopping on the held-out fold. It predicts new rows with the mean of the K fold
-models' log-odds, and every pooled row gets an out-of-fold log-odds from the one fold model
+(early stopping on a slice of those K-1 folds, never on the held-out fold). It predicts new
+rows with the mean of the K fold models' log-odds, and every pooled row gets an out-of-fold log-odds from the one fold model
 that did not see it. Compared with one fit on the training rows, every model sees more data,
 the K-model average is smoother, and the out-of-fold scores (all pooled rows, not just the
 validation split) fit the ensemble weights and the calibration.
@@ -72,16 +72,34 @@ class BaggedMember:
 
 
 def cross_fit_member(
-    estimator: Any, X: pd.DataFrame, y: np.ndarray, folds: np.ndarray
+    estimator: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    folds: np.ndarray,
+    *,
+    early_stopping_fraction: float = 0.1,
+    seed: int = 0,
 ) -> tuple[BaggedMember, np.ndarray]:
-    """Fit ``estimator`` once per fold (early stopping on that fold); return the bagged member
-    and the out-of-fold log-odds of every row of ``X``.
+    """Fit ``estimator`` once per fold; return the bagged member and out-of-fold log-odds.
+
+    For fold ``k`` the model trains on the other folds and stops early on a stratified
+    ``early_stopping_fraction`` of *those* rows, so the held-out fold plays no part in its
+    fit: its out-of-fold scores are honest (they are used as soft labels and to fit the
+    ensemble weights and calibration).
     """
+    from sklearn.model_selection import train_test_split
+
     oof = np.full(len(X), np.nan)
     models = []
     for k in range(int(folds.max()) + 1):
-        held = folds == k
-        model = clone(estimator).fit(X[~held], y[~held], eval_set=(X[held], y[held]))
-        oof[held] = model.decision_function(X[held])
+        held = np.flatnonzero(folds == k)
+        rest = np.flatnonzero(folds != k)
+        fit_idx, stop_idx = train_test_split(
+            rest, test_size=early_stopping_fraction, stratify=y[rest], random_state=seed + k
+        )
+        model = clone(estimator).fit(
+            X.iloc[fit_idx], y[fit_idx], eval_set=(X.iloc[stop_idx], y[stop_idx])
+        )
+        oof[held] = model.decision_function(X.iloc[held])
         models.append(model)
     return BaggedMember(models, getattr(estimator, "kind", type(estimator).__name__)), oof

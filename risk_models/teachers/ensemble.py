@@ -156,7 +156,7 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
             folds[held] = k
         fitted, oof = [], []
         for name, est in self.members:
-            member, z = cross_fit_member(est, pool, y_pool, folds)
+            member, z = cross_fit_member(est, pool, y_pool, folds, seed=self.random_state)
             log.info(
                 "teacher %s cross-fitted (%d folds) on %s", name, self.cv_folds, member.device_
             )

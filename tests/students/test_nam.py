@@ -251,9 +251,12 @@ def test_bad_data_is_refused(additive_frame) -> None:
     with pytest.raises(ValueError, match=re.escape("soft_target must be probabilities in [0, 1]")):
         NAMStudent().fit(X, y, soft_target=np.full(len(X), 1.5))
     with pytest.raises(
-        ValueError, match=re.escape("y must be binary 0/1 (1 = bad) when soft_target is given")
+        ValueError,
+        match=re.escape("y must hold labels or probabilities in [0, 1] (1 = bad) when soft_target"),
     ):
         NAMStudent().fit(X, y + 1, soft_target=p)
+    # transfer rows: y may carry the teacher's probability
+    assert NAMStudent(max_epochs=1).fit(X, p, soft_target=p).shape_table_ is not None
     X_inf = X.assign(a=X["a"].replace(X["a"].iloc[0], np.inf))
     with pytest.raises(ValueError, match=re.escape("X column 'a' has 1 infinite value(s)")):
         NAMStudent().fit(X_inf, y)

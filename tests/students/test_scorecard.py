@@ -10,6 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from risk_models.distill.loss import distillation_loss, teacher_logit
+from risk_models.students.registry import trainer_logit
 from risk_models.students.scorecard import (
     BASE_ROW,
     ScorecardStudent,
@@ -103,6 +104,9 @@ def test_points_are_integers_and_each_feature_worst_bin_scores_zero(fitted) -> N
     for _f, v in model.points_.items():
         assert v.dtype == np.int64 and v.min() == 0
     assert isinstance(model.base_points_, int)
+    for f in ("a", "b"):  # numeric: neighbouring intervals never score the same points
+        k = model.bins_[f].n_intervals()
+        assert np.all(np.diff(model.points_[f][:k]) != 0)
     # higher points mean lower risk
     assert np.corrcoef(pts, model.decision_function(X))[0, 1] < -0.99
 
@@ -117,13 +121,10 @@ def test_table_scores_the_trainer_pd_exactly(fitted) -> None:
         table = model.explain().predict_proba(frame)[:, 1]
         np.testing.assert_allclose(table, trainer, rtol=0, atol=1e-9)
         np.testing.assert_allclose(model.predict_proba(frame)[:, 1], trainer, rtol=0, atol=1e-9)
-        c = model.calibration_
         np.testing.assert_allclose(
-            model.decision_function(frame),
-            c["slope"] * model.score_points(frame) + c["intercept"],
-            rtol=0,
-            atol=1e-9,
+            model.decision_function(frame), model.trainer_logit(frame), rtol=0, atol=1e-9
         )
+        assert trainer_logit(model, frame) is not None  # the pipeline's fidelity check finds it
 
 
 def test_table_json_round_trip_and_points_metadata(fitted, tmp_path) -> None:

@@ -1,0 +1,236 @@
+"""Stump boosting shared by the GAM and GA2M students: target, training, table export.
+
+* :func:`make_target` builds what the boosters train on from hard labels, teacher
+  probabilities, ``alpha`` and ``T`` (the modes are listed in :mod:`risk_models.students.gam`);
+  every mode starts from the same explicit base margin;
+* :func:`train_stage` trains one booster on such a target, with early stopping on log loss;
+* :func:`monotone_param` turns declared directions into XGBoost ``monotone_constraints``;
+* :func:`start_margin` and :func:`leaf_sum` recompute a booster's margins exactly;
+* :func:`export_stump_table` turns a depth-1 booster into a :class:`ShapeTable`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from risk_models.distill.loss import mixed_target, teacher_logit, xgb_objective
+from risk_models.students.design import MISSING_LEVEL, AdditiveDesign
+from risk_models.students.shape_table import Axis, ShapeTable, Term
+from risk_models.xgb_utils import base_margin, booster_json
+
+
+@dataclass(frozen=True)
+class DistillTarget:
+    """What the boosters train on: DMatrix label, weights, objective and starting score."""
+
+    label: np.ndarray
+    weight: np.ndarray | None
+    teacher_logit: np.ndarray | None
+    obj: Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray]] | None
+    base_prob: float  # starting probability (a float32 value), the same in every mode
+
+    @property
+    def start(self) -> float:
+        """Starting margin (log-odds) as the float32 value the booster adds."""
+        p32 = np.float32(self.base_prob)
+        return float(np.float32(math.log(p32 / (np.float32(1) - p32))))
+
+    def params(self) -> dict[str, Any]:
+        """Objective, base score and metric params for ``xgb.train``."""
+        if self.obj is None:
+            return {
+                "objective": "binary:logistic",
+                "eval_metric": "logloss",
+                "base_score": self.base_prob,
+            }
+        return {"base_score": self.start, "disable_default_eval_metric": 1}
+
+
+def make_target(
+    y: np.ndarray | None,
+    soft_target: Any,
+    weight: np.ndarray | None,
+    alpha: float,
+    temperature: float,
+) -> DistillTarget:
+    """Build the training target for the distillation loss (see :mod:`risk_models.students.gam`).
+
+    ``y`` is needed without ``soft_target`` (0/1 labels) and when ``alpha > 0`` (values in
+    [0, 1]: 0/1 labels, or the teacher's probability on transfer rows that have no outcome).
+    """
+    hard = None
+    if soft_target is None or alpha > 0:
+        if y is None:
+            raise ValueError("hard labels y are needed when alpha > 0 or without soft_target")
+        hard = np.asarray(y, dtype=np.float64)
+    obj = None
+    t = None
+    if soft_target is None:
+        label = np.asarray(hard, dtype=np.float64)
+    else:
+        q = np.asarray(soft_target, dtype=np.float64)
+        t = teacher_logit(q)
+        hard_or_zero = hard if hard is not None else np.zeros_like(q)
+        label = mixed_target(hard_or_zero, q, alpha)
+        if temperature != 1.0:
+            obj = xgb_objective(hard_or_zero, t, alpha, temperature)
+    mean = float(np.average(label, weights=weight)) if weight is None or weight.sum() > 0 else 0.5
+    p32 = np.float32(min(max(mean, 1e-6), 1 - 1e-6))
+    return DistillTarget(label, weight, t, obj, float(p32))
+
+
+def _logloss_metric(preds: np.ndarray, dmat: Any) -> tuple[str, float]:
+    """Log loss of raw margins against the (possibly soft) labels, for early stopping."""
+    z = preds.astype(np.float64)
+    q = dmat.get_label().astype(np.float64)
+    loss = np.logaddexp(0.0, z) - q * z
+    return "logloss", float(np.mean(loss))
+
+
+def train_stage(
+    params: dict[str, Any],
+    target: DistillTarget,
+    dtrain: Any,
+    dvalid: Any | None,
+    *,
+    num_boost_round: int,
+    early_stopping_rounds: int | None,
+) -> Any:
+    """Train one booster on ``target``; with ``dvalid``, stop early and keep the best trees."""
+    import xgboost as xgb
+
+    params = {**params, **target.params()}
+    evals = [(dvalid, "valid")] if dvalid is not None else []
+    extra: dict[str, Any] = {}
+    if target.obj is not None:
+        extra["obj"] = target.obj
+        if evals:
+            extra["custom_metric"] = _logloss_metric
+    booster = xgb.train(
+        params,
+        dtrain,
+        num_boost_round=num_boost_round,
+        evals=evals,
+        early_stopping_rounds=early_stopping_rounds if evals else None,
+        verbose_eval=False,
+        **extra,
+    )
+    if evals and early_stopping_rounds:
+        booster = booster[: int(booster.best_iteration) + 1]
+    return booster
+
+
+def start_margin(model: dict[str, Any]) -> float:
+    """The booster's starting margin as the float32 value XGBoost adds."""
+    return float(np.float32(base_margin(model)))
+
+
+def leaf_sum(booster: Any, dmat: Any, model: dict[str, Any] | None = None) -> np.ndarray:
+    """Sum of the chosen float32 leaves per row, in float64 (no base score)."""
+    model = model or booster_json(booster)
+    trees = model["learner"]["gradient_booster"]["model"]["trees"]
+    total = np.zeros(dmat.num_row(), dtype=np.float64)
+    if not trees:
+        return total
+    leaves = booster.predict(dmat, pred_leaf=True).reshape(dmat.num_row(), -1)
+    for t, tree in enumerate(trees):
+        values = np.asarray(tree["split_conditions"], dtype=np.float32).astype(np.float64)
+        total += values[leaves[:, t].astype(np.int64)]
+    return total
+
+
+def monotone_param(design: AdditiveDesign, monotone: dict[str, int]) -> dict[str, str]:
+    """XGBoost ``monotone_constraints`` over the design's columns (empty when none apply)."""
+    if not any(f in monotone for f in design.numeric):
+        return {}
+    signs = [str(monotone.get(c.feature, 0)) if c.level is None else "0" for c in design.columns]
+    return {"monotone_constraints": "(" + ",".join(signs) + ")"}
+
+
+def _stumps(model: dict[str, Any]) -> tuple[list[tuple[int, float, float, float, bool]], float]:
+    """(feature index, threshold, left value, right value, default_left) per split tree.
+
+    Trees without a split add their leaf value to the returned constant.
+    """
+    stumps: list[tuple[int, float, float, float, bool]] = []
+    constant = 0.0
+    for tree in model["learner"]["gradient_booster"]["model"]["trees"]:
+        left, right = tree["left_children"], tree["right_children"]
+        cond = tree["split_conditions"]
+        if left[0] == -1:
+            constant += float(np.float32(cond[0]))
+            continue
+        if tree.get("split_type", [0])[0] != 0:
+            raise ValueError("categorical splits are not expected in a one-hot design")
+        li, ri = left[0], right[0]
+        if left[li] != -1 or left[ri] != -1:
+            raise ValueError("tree deeper than 1 found; GAM export needs stumps")
+        stumps.append(
+            (
+                int(tree["split_indices"][0]),
+                float(np.float32(cond[0])),
+                float(np.float32(cond[li])),
+                float(np.float32(cond[ri])),
+                bool(tree["default_left"][0]),
+            )
+        )
+    return stumps, constant
+
+
+def _eval_stumps(stumps: list[tuple[int, float, float, float, bool]], value: float) -> float:
+    """Sum of stumps at one value, with XGBoost's float32 ``x < threshold`` rule."""
+    total = 0.0
+    for _, thr, lv, rv, dl in stumps:
+        if np.isnan(value):
+            total += lv if dl else rv
+        else:
+            total += lv if np.float32(value) < np.float32(thr) else rv
+    return total
+
+
+def export_stump_table(booster: Any, design: AdditiveDesign, *, student: str = "gam") -> ShapeTable:
+    """Turn a stump booster over ``design`` into a :class:`ShapeTable` (exact up to float32)."""
+    model = booster_json(booster)
+    stumps, constant = _stumps(model)
+    by_col: dict[int, list[tuple[int, float, float, float, bool]]] = {}
+    for s in stumps:
+        by_col.setdefault(s[0], []).append(s)
+    columns = design.columns
+    intercept = start_margin(model) + constant
+    terms: list[Term] = []
+    for feature in design.features:
+        if feature in design.categorical:
+            levels = design.categorical[feature]
+            dummies = [(i, c) for i, c in enumerate(columns) if c.feature == feature]
+            # Value of every dummy at 0: the baseline shared by all rows.
+            at0 = {i: _eval_stumps(by_col.get(i, []), 0.0) for i, _ in dummies}
+            base = sum(at0.values())
+            at1 = {i: _eval_stumps(by_col.get(i, []), 1.0) for i, _ in dummies}
+            idx_of = {c.level: i for i, c in dummies}
+            values = [base - at0[idx_of[lv]] + at1[idx_of[lv]] for lv in levels]
+            if MISSING_LEVEL in idx_of:
+                i = idx_of[MISSING_LEVEL]
+                missing = base - at0[i] + at1[i]
+            else:
+                missing = base
+            axis = Axis(feature, "categorical", levels=levels)
+            arr = np.asarray([*values, missing, base], dtype=np.float64)
+        else:
+            col = next(i for i, c in enumerate(columns) if c.name == feature)
+            st = by_col.get(col, [])
+            edges = sorted({s[1] for s in st})
+            reps = [edges[0] - 1.0] if edges else [0.0]
+            reps += list(edges)
+            arr = np.asarray(
+                [_eval_stumps(st, r) for r in reps] + [_eval_stumps(st, float("nan"))],
+                dtype=np.float64,
+            )
+            axis = Axis(feature, "numeric", edges=tuple(edges))
+        terms.append(Term(feature, (axis,), arr))
+    meta = {"student": student, "n_trees": int(booster.num_boosted_rounds())}
+    return ShapeTable(float(intercept), tuple(terms), tuple(design.features), meta)
