@@ -3,9 +3,9 @@
 A member is fitted K times, each time on K-1 folds of the pooled training + validation rows
 (early stopping on a slice of those K-1 folds, never on the held-out fold). It predicts new
 rows with the mean of the K fold models' log-odds, and every pooled row gets an out-of-fold
-log-odds from the one fold model that did not see it. Compared with one fit on the training rows, every model sees more data,
-the K-model average is smoother, and the out-of-fold scores (all pooled rows, not just the
-validation split) fit the ensemble weights and the calibration.
+log-odds from the one fold model that did not see it. Compared with one fit on the training
+rows, every model sees more data, the K-model average is smoother, and the out-of-fold scores
+(all pooled rows, not just the validation split) fit the ensemble weights and calibration.
 """
 
 from __future__ import annotations
