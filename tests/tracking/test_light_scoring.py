@@ -12,7 +12,8 @@ import numpy as np, pandas as pd
 from risk_models.students.shape_table import Axis, ShapeTable, Term
 from risk_models.students.rules import RuleSet
 import risk_models.tracking.pyfunc_model  # what MLflow executes when it loads the model
-t = ShapeTable(0.5, (Term("x", (Axis("x", "numeric", edges=(1.0,)),), np.array([0.1, 0.2, 0.0])),), ("x",))
+axis = Axis("x", "numeric", edges=(1.0,))
+t = ShapeTable(0.5, (Term("x", (axis,), np.array([0.1, 0.2, 0.0])),), ("x",))
 t.save(r"{tmp_path / "t.json"}")
 p = ShapeTable.load(r"{tmp_path / "t.json"}").predict_proba(pd.DataFrame({{"x": [0.0, 2.0]}}))
 print(json.dumps({{m: m in sys.modules for m in ("torch", "xgboost", "lightgbm", "sklearn")}}))
