@@ -182,7 +182,10 @@ def machine_info() -> dict[str, Any]:
         versions[pkg] = md.version(pkg)
     versions["optbinning"] = md.version("optbinning")
     versions["risk_models"] = md.version("risk_models")
-    dirty = _cmd(["git", "-C", str(REPO), "status", "--porcelain"])
+    # uncommitted changes to the code or configs measured (results files do not count)
+    dirty = _cmd(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", "risk_models", "pipelines"]
+    )
     return {
         "cpu_model": model,
         "cpu_count": os.cpu_count(),
@@ -192,8 +195,16 @@ def machine_info() -> dict[str, Any]:
         "packages": versions,
         "git_commit": _cmd(["git", "-C", str(REPO), "rev-parse", "HEAD"]),
         "git_dirty": bool(dirty),
+        "git_dirty_paths": [line.split(maxsplit=1)[-1] for line in dirty.splitlines()],
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def config_info(cfg: PipelineConfig) -> dict[str, Any]:
+    """The parts of the config that shape the figures (with its hash)."""
+    dump = cfg.model_dump(mode="json")
+    keys = ("split", "teachers", "ensemble", "distill", "students")
+    return {"config_hash": cfg.config_hash(), **{k: dump[k] for k in keys}}
 
 
 def data_info(cfg: PipelineConfig, args: argparse.Namespace) -> dict[str, Any]:
@@ -465,6 +476,7 @@ def main() -> None:
         "config": os.path.relpath(Path(args.config).resolve(), REPO),
         "data": data_info(base, args),
         "seeds": args.seeds,
+        "pipeline_config": config_info(base),
         "machine": machine_info(),
         "baselines": {
             "ebm": "interpret.glassbox.ExplainableBoostingClassifier() defaults, hard labels, "

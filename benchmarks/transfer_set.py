@@ -30,6 +30,7 @@ from students_vs_baselines import (
     REPO,
     RESULTS,
     TAIWAN,
+    config_info,
     data_info,
     fit_teacher,
     load_config,
@@ -191,6 +192,7 @@ def main() -> None:
         "transfer_rows": args.rows,
         "transfer": {"swap_prob": d.swap_prob, "jitter": d.jitter, "seed": d.seed},
         "config_transfer_rows": d.n_rows,
+        "pipeline_config": config_info(base),
         "machine": machine_info(),
     }
     runs: list[dict[str, Any]] = []
