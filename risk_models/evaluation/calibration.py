@@ -85,9 +85,6 @@ class _Calibrator(BaseEstimator):
                 f"from_dict(d) first."
             )
 
-    def transform(self, logit: ArrayLike) -> FloatArray:  # pragma: no cover - overridden
-        raise NotImplementedError
-
     def predict_proba_1d(self, logit: ArrayLike) -> FloatArray:
         """Calibrated probability of bad, ``sigmoid(transform(logit))``.
 
@@ -101,7 +98,7 @@ class _Calibrator(BaseEstimator):
         numpy.ndarray
             Calibrated probabilities, shape ``(n,)``.
         """
-        return expit(self.transform(logit))
+        return expit(self.transform(logit))  # type: ignore[attr-defined]
 
     @classmethod
     def _check_method(cls, d: dict[str, Any]) -> None:
