@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from risk_models.base import LogOddsClassifierMixin
 from risk_models.device import auto_threads
 from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
 from risk_models.students.boosting import (
@@ -40,7 +41,7 @@ from risk_models.students.shape_table import ShapeTable
 from risk_models.xgb_utils import booster_json, xgb_device_params
 
 
-class GAMStudent(ClassifierMixin, BaseEstimator):
+class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
     """Generalised additive model distilled from soft labels.
 
     XGBoost with ``max_depth=1`` (stumps) is purely additive: every tree changes one feature's
@@ -286,14 +287,6 @@ class GAMStudent(ClassifierMixin, BaseEstimator):
         """Log-odds of the positive class, from the shape table (NumPy only)."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_.predict_logit(self._frame(X))
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        z = self.decision_function(X)
-        p = 1.0 / (1.0 + np.exp(-z))
-        return np.column_stack([1.0 - p, p])
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
 
     def explain(self) -> ShapeTable:
         """The exported model: the shape table."""

@@ -37,11 +37,12 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from risk_models.base import LogOddsClassifierMixin
 from risk_models.device import resolve_device
 from risk_models.distill.loss import teacher_logit
 from risk_models.students._fit_inputs import check_fit_inputs
@@ -67,7 +68,7 @@ log = logging.getLogger(__name__)
 
 
 # -- the estimator --------------------------------------------------------------------------
-class NAMStudent(ClassifierMixin, BaseEstimator):
+class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
     """Neural additive model distilled from soft labels, exported to a :class:`ShapeTable`.
 
     Parameters
@@ -389,10 +390,6 @@ class NAMStudent(ClassifierMixin, BaseEstimator):
         """Log-odds of the positive class, from the shape table (NumPy only)."""
         X = self._frame(X)
         return self.shape_table_.predict_logit(X)
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        p = expit(self.decision_function(X))
-        return np.column_stack([1.0 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         z = self.decision_function(X)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from risk_models.atomic import atomic_write_text
+from risk_models.atomic import atomic_write_text, read_json
 from risk_models.errors import ModelFormatError
 from risk_models.students.shape_table import to_level_strings
 
@@ -365,11 +365,4 @@ class RuleSet:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RuleSet:
-        path = Path(path)
-        try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ModelFormatError(f"{path}: rule set file not found") from exc
-        except json.JSONDecodeError as exc:
-            raise ModelFormatError(f"{path}: not valid JSON ({exc})") from exc
-        return cls.from_dict(d, source=str(path))
+        return cls.from_dict(read_json(path, "rule set"), source=str(path))

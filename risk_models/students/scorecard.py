@@ -49,12 +49,13 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from threadpoolctl import threadpool_limits
 
 from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.base import LogOddsClassifierMixin
 from risk_models.distill.loss import distillation_grad_hess, teacher_logit
 from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
 from risk_models.students.binning import FeatureBins, bin_categorical, bin_numeric, numeric_bins
@@ -171,7 +172,7 @@ def _check_targets(
     return y_out, q, w
 
 
-class ScorecardStudent(ClassifierMixin, BaseEstimator):
+class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
     """Points scorecard distilled from a teacher's soft labels (see module docstring).
 
     Parameters
@@ -551,13 +552,6 @@ class ScorecardStudent(ClassifierMixin, BaseEstimator):
         """Calibrated log-odds of bad, from the shape table (NumPy only)."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_.predict_logit(_as_frame(X, columns=list(self.features_)))
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        p = expit(self.decision_function(X))
-        return np.column_stack([1.0 - p, p])
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
 
     def explain(self) -> ShapeTable:
         """The exported model: the shape table (points per cell in its metadata)."""

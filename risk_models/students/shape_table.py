@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from risk_models.atomic import atomic_write_text
+from risk_models.atomic import atomic_write_text, read_json
 from risk_models.errors import ModelFormatError
 
 FORMAT_NAME = "risk_models.shape_table"
@@ -235,14 +235,7 @@ class ShapeTable:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ShapeTable:
-        path = Path(path)
-        try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ModelFormatError(f"{path}: shape table file not found") from exc
-        except json.JSONDecodeError as exc:
-            raise ModelFormatError(f"{path}: not valid JSON ({exc})") from exc
-        return cls.from_dict(d, source=str(path))
+        return cls.from_dict(read_json(path, "shape table"), source=str(path))
 
 
 def shape_frame(term: Term) -> pd.DataFrame:

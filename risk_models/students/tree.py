@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import DataConversionWarning
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from risk_models.base import LogOddsClassifierMixin
 from risk_models.distill.loss import mixed_target, teacher_logit
 from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
 from risk_models.students.design import is_categorical
@@ -123,7 +124,7 @@ def _bin_edges(x32: np.ndarray, max_bins: int) -> tuple[float, ...]:
     return tuple(_nice_threshold(uniq[i - 1], uniq[i]) for i in pos)
 
 
-class TreeStudent(ClassifierMixin, BaseEstimator):
+class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
     """A shallow regression tree on the teacher's log-odds, exported as readable rules.
 
     The regression target is the teacher's log-odds ``logit(q)`` (``soft_target`` = teacher
@@ -261,14 +262,6 @@ class TreeStudent(ClassifierMixin, BaseEstimator):
         """Log-odds of the positive class, from the rule set (no scikit-learn)."""
         X = self._frame(X)
         return self.rule_set_.predict_logit(X)
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        z = self.decision_function(X)
-        p = 1.0 / (1.0 + np.exp(-z))
-        return np.column_stack([1.0 - p, p])
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
 
     def explain(self) -> RuleSet:
         """The exported model: the rule set."""

@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.base import LogOddsClassifierMixin
 from risk_models.device import auto_threads
 from risk_models.errors import ModelFormatError
 from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 META_FILE = "teacher.json"
 
 
-class _BoostedTeacher(ClassifierMixin, BaseEstimator):
+class _BoostedTeacher(LogOddsClassifierMixin, BaseEstimator):
     """Shared input handling: fixed feature order and categorical levels learnt in ``fit``."""
 
     kind = "boosted"
@@ -58,13 +59,6 @@ class _BoostedTeacher(ClassifierMixin, BaseEstimator):
 
     def _threads(self, n_cells: int) -> int:
         return auto_threads(n_cells, self.n_jobs)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-        return np.column_stack([1.0 - p, p])
-
-    def predict(self, X: Any) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
 
     def _meta(self) -> dict[str, Any]:
         return {

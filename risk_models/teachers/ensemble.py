@@ -10,10 +10,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from risk_models.atomic import atomic_write_text
+from risk_models.base import LogOddsClassifierMixin
 from risk_models.errors import ModelFormatError
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def build_teacher(kind: str, params: dict[str, Any], seed: int) -> Any:
     return cls(**{**params, "random_state": seed})
 
 
-class TeacherEnsemble(ClassifierMixin, BaseEstimator):
+class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
     """Members combined on the logit scale.
 
     Parameters
@@ -190,13 +191,6 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated ensemble log-odds."""
         return self.calibrator_.transform(self.raw_logit(X))
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-        return np.column_stack([1.0 - p, p])
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
 
     @property
     def member_names(self) -> list[str]:
