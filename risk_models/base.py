@@ -11,7 +11,13 @@ from sklearn.base import ClassifierMixin
 
 class LogOddsClassifierMixin(ClassifierMixin):
     """``predict_proba`` and ``predict`` for binary models whose ``decision_function`` returns
-    the log-odds of the positive ("bad") class."""
+    the log-odds of the positive ("bad") class. Binary only; NaN means missing."""
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
+        return tags
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """``(n, 2)`` probabilities; column 1 is the positive class."""

@@ -139,8 +139,6 @@ class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False  # binary risk targets only
-        tags.input_tags.allow_nan = True
         tags.input_tags.categorical = True
         tags.input_tags.string = True  # object / string columns are categorical levels
         return tags

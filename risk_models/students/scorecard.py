@@ -233,12 +233,6 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         self.refine_rounds = refine_rounds
         self.random_state = random_state
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.classifier_tags.multi_class = False
-        return tags
-
     # ------------------------------------------------------------------ fit
     def _check_params(self, X: pd.DataFrame) -> dict[str, int]:
         if not (_is_int(self.max_bins) and self.max_bins >= 2):

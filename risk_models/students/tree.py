@@ -161,12 +161,6 @@ class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
         self.temperature = temperature
         self.random_state = random_state
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.classifier_tags.multi_class = False
-        return tags
-
     def _check_params(self) -> None:
         d = self.max_depth
         is_int = isinstance(d, numbers.Integral) and not isinstance(d, bool)
