@@ -377,7 +377,8 @@ def compression_report(
     student_model : a :class:`ShapeTable`, a :class:`RuleSet` or a fitted student (its
         exported form is measured: what is scored at decision time).
     teacher : a fitted teacher with ``save(directory)`` and ``decision_function(X)`` (a
-        :class:`~risk_models.teachers.ensemble.TeacherEnsemble`).
+        :class:`~risk_models.teachers.ensemble.TeacherEnsemble`), or its
+        :func:`profile_teacher` result, so that several students share one measurement.
     X : rows to time both on (a few thousand are enough).
     repeats : timed calls per model (median taken, after one warm-up call).
 
@@ -398,18 +399,35 @@ def compression_report(
     m = _resolve(student_model)
     if len(X) == 0:
         raise ValueError("compression_report needs at least one row to time scoring on")
+    profile = teacher if isinstance(teacher, dict) else profile_teacher(teacher, X, repeats=repeats)
     report = _student_footprint(m)
-    with tempfile.TemporaryDirectory(prefix="risk_models-teacher-") as tmp:
-        teacher.save(Path(tmp) / "teacher")
-        teacher_bytes, n_files = _folder_bytes(Path(tmp))
-    report["teacher_size_bytes"] = teacher_bytes
-    report["teacher_n_files"] = n_files
-    report["compression_ratio"] = teacher_bytes / max(report["student_size_bytes"], 1)
-    student_t = scoring_latency(m.predict_logit, X, repeats=repeats)
-    teacher_t = scoring_latency(teacher.decision_function, X, repeats=repeats)
-    s, t = student_t["seconds_per_1k_rows"], teacher_t["seconds_per_1k_rows"]
+    report["teacher_size_bytes"] = profile["teacher_size_bytes"]
+    report["teacher_n_files"] = profile["teacher_n_files"]
+    report["compression_ratio"] = profile["teacher_size_bytes"] / max(
+        report["student_size_bytes"], 1
+    )
+    s = scoring_latency(m.predict_logit, X, repeats=repeats)["seconds_per_1k_rows"]
+    t = profile["teacher_seconds_per_1k_rows"]
     report["student_seconds_per_1k_rows"] = s
     report["teacher_seconds_per_1k_rows"] = t
     report["latency_ratio"] = t / s if s > 0 else None
     report["latency_rows"] = len(X)
     return report
+
+
+def profile_teacher(teacher: Any, X: pd.DataFrame, *, repeats: int = 5) -> dict[str, Any]:
+    """Size on disk (everything ``teacher.save`` writes) and median scoring latency of a teacher.
+
+    Measured once per run and passed to :func:`compression_report` for every student.
+    """
+    if len(X) == 0:
+        raise ValueError("profile_teacher needs at least one row to time scoring on")
+    with tempfile.TemporaryDirectory(prefix="risk_models-teacher-") as tmp:
+        teacher.save(Path(tmp) / "teacher")
+        teacher_bytes, n_files = _folder_bytes(Path(tmp))
+    latency = scoring_latency(teacher.decision_function, X, repeats=repeats)
+    return {
+        "teacher_size_bytes": teacher_bytes,
+        "teacher_n_files": n_files,
+        "teacher_seconds_per_1k_rows": latency["seconds_per_1k_rows"],
+    }

@@ -17,6 +17,7 @@ from typing import Any
 from risk_models.atomic import atomic_write_text
 from risk_models.config import MlflowConfig, PipelineConfig
 from risk_models.evaluation.gates import GateReport, evaluate_gates
+from risk_models.explain import profile_teacher
 from risk_models.steps.data import load_data, log_data
 from risk_models.steps.soft_labels import make_training_labels
 from risk_models.steps.students import StudentResult, fit_student, log_student
@@ -85,6 +86,8 @@ def run_pipeline(
             say("soft_labels", how)
             _, training = make_training_labels(cfg, splits, loaded.source, teachers.ensemble)
         teacher_test_p = proba(teachers.ensemble, splits.test.X)
+        # The teacher's size and latency are measured once and shared by every student.
+        teacher_profile = profile_teacher(teachers.ensemble, splits.test.X.head(2000))
         students: list[StudentResult] = []
         gate_reports: list[GateReport] = []
         for scfg in cfg.students:
@@ -102,7 +105,7 @@ def run_pipeline(
                     splits,
                     cfg,
                     output_dir,
-                    teacher=teachers.ensemble,
+                    teacher=teacher_profile,
                 )
                 version = str(info.registered_model_version)
                 lineage = {

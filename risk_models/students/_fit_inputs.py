@@ -65,3 +65,30 @@ def check_fit_inputs(
         if weight.shape != (n,) or np.any(weight < 0):
             raise ValueError(f"sample_weight must be {n} non-negative numbers")
     return target, weight
+
+
+def check_array_shape(X: Any, owner: str, columns: list[str] | None = None) -> None:
+    """Refuse sparse, 1-D and mis-sized array input with scikit-learn's messages."""
+    import scipy.sparse
+
+    if scipy.sparse.issparse(X):
+        raise TypeError(f"sparse input is not supported by {owner}; pass a dense array")
+    if not isinstance(X, pd.DataFrame):
+        arr = np.asarray(X)
+        if arr.ndim == 1:
+            raise ValueError(
+                "Expected 2D array, got 1D array instead. Reshape your data either using "
+                "array.reshape(-1, 1) if it has one feature or array.reshape(1, -1) if it "
+                "contains a single sample."
+            )
+        if columns is not None and arr.ndim == 2 and arr.shape[1] != len(columns):
+            raise ValueError(
+                f"X has {arr.shape[1]} features, but {owner} is expecting {len(columns)} "
+                "features as input."
+            )
+
+
+def as_frame(X: Any, owner: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """``ensure_frame`` with scikit-learn's messages for sparse, 1-D and mis-sized input."""
+    check_array_shape(X, owner, columns)
+    return ensure_frame(X, columns=columns)

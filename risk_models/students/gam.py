@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from risk_models.base import LogOddsClassifierMixin
 from risk_models.device import auto_threads
-from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
+from risk_models.students._fit_inputs import as_frame, check_fit_inputs
 from risk_models.students.boosting import (
     DistillTarget,
     export_stump_table,
@@ -286,28 +286,6 @@ class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
         """The exported model: the shape table."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_
-
-
-def as_frame(X: Any, owner: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """``ensure_frame`` with scikit-learn's messages for sparse, 1-D and mis-sized input."""
-    import scipy.sparse
-
-    if scipy.sparse.issparse(X):
-        raise TypeError(f"sparse input is not supported by {owner}; pass a dense array")
-    if not isinstance(X, pd.DataFrame):
-        arr = np.asarray(X)
-        if arr.ndim == 1:
-            raise ValueError(
-                "Expected 2D array, got 1D array instead. Reshape your data either using "
-                "array.reshape(-1, 1) if it has one feature or array.reshape(1, -1) if it "
-                "contains a single sample."
-            )
-        if columns is not None and arr.ndim == 2 and arr.shape[1] != len(columns):
-            raise ValueError(
-                f"X has {arr.shape[1]} features, but {owner} is expecting {len(columns)} "
-                "features as input."
-            )
-    return ensure_frame(X, columns=columns)
 
 
 def term_importance(

@@ -57,7 +57,7 @@ from threadpoolctl import threadpool_limits
 from risk_models.atomic import atomic_path, atomic_write_text
 from risk_models.base import LogOddsClassifierMixin
 from risk_models.distill.loss import distillation_grad_hess, teacher_logit
-from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
+from risk_models.students._fit_inputs import check_array_shape, check_fit_inputs, ensure_frame
 from risk_models.students.binning import FeatureBins, bin_categorical, bin_numeric, numeric_bins
 from risk_models.students.design import is_categorical
 from risk_models.students.shape_table import ShapeTable, Term
@@ -109,23 +109,10 @@ def _is_int(v: Any) -> bool:
 
 
 def _as_frame(X: Any, columns: list[str] | None = None) -> pd.DataFrame:
-    """``ensure_frame`` with scikit-learn's refusals (sparse, 1-D) and string column names."""
-    if sp.issparse(X):
-        raise TypeError("sparse input is not supported by ScorecardStudent; pass a dense array")
+    """``ensure_frame`` with scikit-learn's refusals (sparse, 1-D, complex) and string names."""
+    check_array_shape(X, "ScorecardStudent", columns)
     if not isinstance(X, pd.DataFrame):
-        arr = np.asarray(X)
-        if arr.ndim == 1:
-            raise ValueError(
-                "Expected 2D array, got 1D array instead. Reshape your data either using "
-                "array.reshape(-1, 1) if it has one feature or array.reshape(1, -1) if it "
-                "contains a single sample."
-            )
-        if columns is not None and arr.ndim == 2 and arr.shape[1] != len(columns):
-            raise ValueError(
-                f"X has {arr.shape[1]} features, but ScorecardStudent is expecting "
-                f"{len(columns)} features as input."
-            )
-        if np.iscomplexobj(arr):
+        if np.iscomplexobj(np.asarray(X)):
             raise ValueError("Complex data not supported by ScorecardStudent")
     elif any(not isinstance(c, str) for c in X.columns):
         X = X.rename(columns=str)
