@@ -13,26 +13,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from risk_models.students.ga2m import GA2MStudent
 from risk_models.students.gam import GAMStudent
+from tests.students.sklearn_expected_failures import STUDENT_EXPECTED_FAILURES
 
-LABELS_01 = (
-    "students need 0/1 labels (1 = bad) and refuse other label values; this check fits on "
-    "labels such as [1, 2] or strings"
-)
-
-EXPECTED_FAILED: dict[str, str] = {
-    "check_classifiers_classes": LABELS_01,
-    "check_classifier_data_not_an_array": LABELS_01,
-    "check_estimators_dtypes": LABELS_01,
-    "check_fit2d_1feature": LABELS_01,
-    "check_sample_weights_not_an_array": LABELS_01,
-    "check_sample_weights_pandas_series": LABELS_01,
-    "check_sample_weights_shape": LABELS_01,
-    "check_sample_weights_not_overwritten": LABELS_01,
-    "check_dtype_object": (
-        "object-dtype columns are categorical features by design (one-hot, levels as "
-        "strings), so an object array of dicts is accepted as levels rather than refused"
-    ),
-}
+EXPECTED_FAILED = STUDENT_EXPECTED_FAILURES
 
 
 def _expected_failed(estimator: Any) -> dict[str, str]:

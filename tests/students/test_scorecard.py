@@ -20,18 +20,10 @@ from risk_models.students.scorecard import (
     read_points_table,
 )
 from risk_models.students.shape_table import ShapeTable
+from tests.students.sklearn_expected_failures import STUDENT_EXPECTED_FAILURES
 
-LABELS_01 = "labels must be 0/1 (1 = bad); other label sets are refused, not re-encoded"
 EXPECTED_FAILED_CHECKS = {
-    "check_estimators_dtypes": LABELS_01,
-    "check_sample_weights_pandas_series": LABELS_01,
-    "check_sample_weights_not_an_array": LABELS_01,
-    "check_sample_weights_shape": LABELS_01,
-    "check_sample_weights_not_overwritten": LABELS_01,
-    "check_classifier_data_not_an_array": LABELS_01,
-    "check_classifiers_classes": LABELS_01,
-    "check_fit2d_1feature": LABELS_01,
-    "check_dtype_object": "object columns are categorical features, not an error",
+    **STUDENT_EXPECTED_FAILURES,
     "check_sample_weight_equivalence_on_dense_data": (
         "min_bin_share counts rows, so a row of weight 2 is not two rows for the binning"
     ),

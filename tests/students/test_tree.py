@@ -11,19 +11,9 @@ from risk_models.errors import ModelFormatError
 from risk_models.students.reasons import reason_codes, reasons_for_tree
 from risk_models.students.rules import Condition, Rule, RuleSet
 from risk_models.students.tree import TreeStudent
+from tests.students.sklearn_expected_failures import STUDENT_EXPECTED_FAILURES
 
-LABELS_01 = "labels must be 0/1 (1 = bad); other label sets are refused, not re-encoded"
-EXPECTED_FAILED_CHECKS = {
-    "check_estimators_dtypes": LABELS_01,
-    "check_sample_weights_pandas_series": LABELS_01,
-    "check_sample_weights_not_an_array": LABELS_01,
-    "check_sample_weights_shape": LABELS_01,
-    "check_sample_weights_not_overwritten": LABELS_01,
-    "check_classifier_data_not_an_array": LABELS_01,
-    "check_classifiers_classes": LABELS_01,
-    "check_fit2d_1feature": LABELS_01,
-    "check_dtype_object": "object columns are categorical features, not an error",
-}
+EXPECTED_FAILED_CHECKS = STUDENT_EXPECTED_FAILURES
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning")
