@@ -108,6 +108,10 @@ class XGBTeacher(_BoostedTeacher):
         reg_alpha: float = 0.0,
         max_bin: int = 256,
         scale_pos_weight: float = 1.0,
+        colsample_bynode: float = 1.0,
+        grow_policy: str = "depthwise",
+        max_leaves: int = 0,
+        gamma: float = 0.0,
         early_stopping_rounds: int = 100,
         n_jobs: int = 0,
         device: str = "auto",
@@ -123,6 +127,10 @@ class XGBTeacher(_BoostedTeacher):
         self.reg_alpha = reg_alpha
         self.max_bin = max_bin
         self.scale_pos_weight = scale_pos_weight
+        self.colsample_bynode = colsample_bynode
+        self.grow_policy = grow_policy
+        self.max_leaves = max_leaves
+        self.gamma = gamma
         self.early_stopping_rounds = early_stopping_rounds
         self.n_jobs = n_jobs
         self.device = device
@@ -155,6 +163,10 @@ class XGBTeacher(_BoostedTeacher):
             "alpha": self.reg_alpha,
             "max_bin": self.max_bin,
             "scale_pos_weight": self.scale_pos_weight,
+            "colsample_bynode": self.colsample_bynode,
+            "grow_policy": self.grow_policy,
+            "max_leaves": self.max_leaves,
+            "gamma": self.gamma,
             "seed": self.random_state,
             "nthread": self._threads(frame.size),
             **xgb_device_params(self.device, "XGBTeacher"),
@@ -230,6 +242,9 @@ class LGBMTeacher(_BoostedTeacher):
         reg_lambda: float = 1.0,
         reg_alpha: float = 0.0,
         scale_pos_weight: float = 1.0,
+        extra_trees: bool = False,
+        path_smooth: float = 0.0,
+        max_bin: int = 255,
         early_stopping_rounds: int = 100,
         n_jobs: int = 0,
         random_state: int = 0,
@@ -244,6 +259,9 @@ class LGBMTeacher(_BoostedTeacher):
         self.reg_lambda = reg_lambda
         self.reg_alpha = reg_alpha
         self.scale_pos_weight = scale_pos_weight
+        self.extra_trees = extra_trees
+        self.path_smooth = path_smooth
+        self.max_bin = max_bin
         self.early_stopping_rounds = early_stopping_rounds
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -278,6 +296,9 @@ class LGBMTeacher(_BoostedTeacher):
             "feature_fraction": self.colsample_bytree,
             "lambda_l2": self.reg_lambda,
             "lambda_l1": self.reg_alpha,
+            "extra_trees": bool(self.extra_trees),
+            "path_smooth": self.path_smooth,
+            "max_bin": self.max_bin,
             "seed": self.random_state,
             "deterministic": True,
             "num_threads": self._threads(frame.size),

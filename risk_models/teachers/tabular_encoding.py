@@ -3,6 +3,15 @@
 Numeric features are median-imputed, get a missing-indicator column when they had any NaN
 in training, and are standardised. Categorical features become integer codes for an
 ``nn.Embedding``: index 0 is reserved for missing and for levels unseen in training.
+
+With ``numeric_encoding="piecewise_linear"`` each numeric feature is instead expanded into its
+piecewise-linear encoding over training quantile bins (Gorishniy, Rubachev and Babenko 2022,
+"On Embeddings for Numerical Features in Tabular Deep Learning"): for bin ``t`` with edges
+``[b_t, b_{t+1})`` the component is 0 below the bin, 1 above it and the fraction of the bin
+covered in between (the outer bins extrapolate linearly). Heavy-tailed amounts and
+few-valued ordinal codes then reach the network on a scale where one unit means one quantile
+step, which lets an MLP learn the step-like effects that trees find easily. Each component is
+standardised on the training rows.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 __all__ = [
+    "NUMERIC_ENCODINGS",
     "TabularEncoder",
     "as_frame",
     "check_binary_target",
@@ -131,6 +141,27 @@ def _numeric_values(col: pd.Series, name: str) -> np.ndarray:
     return values
 
 
+NUMERIC_ENCODINGS = ("standard", "piecewise_linear")
+
+
+def _n_components(spec: dict[str, Any]) -> int:
+    """Input columns of one numeric feature: 1, or its number of bins (at least 1)."""
+    return max(len(spec["edges"]) - 1, 1) if "edges" in spec else 1
+
+
+def _piecewise_linear(values: np.ndarray, edges: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
+    """Piecewise-linear encoding, shape ``(n, n_bins)``; a feature with a single training
+    value (one edge) becomes one standardised column instead."""
+    if len(edges) < 2:
+        return ((values - spec["mean"]) / spec["std"])[:, None]
+    lo, hi = edges[:-1], edges[1:]
+    frac = (values[:, None] - lo) / (hi - lo)
+    comps = np.clip(frac, 0.0, 1.0)
+    comps[:, 0] = np.minimum(frac[:, 0], 1.0)  # below the first edge: extrapolate
+    comps[:, -1] = np.maximum(frac[:, -1], 0.0) if len(lo) > 1 else frac[:, -1]
+    return comps
+
+
 def _category_codes(col: pd.Series, mapping: dict[str, int]) -> np.ndarray:
     """Map a column's values to embedding indices; NaN and unknown levels map to 0."""
     cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
@@ -150,12 +181,24 @@ class TabularEncoder:
         Training dtype of each feature, as a string.
     numeric : list of dict
         Per numeric feature: ``name``, ``median``, ``mean``, ``std`` (of the imputed
-        values; 0 replaced by 1) and ``missing_indicator`` (had NaN in training).
+        values; 0 replaced by 1) and ``missing_indicator`` (had NaN in training); with
+        piecewise-linear encoding also ``edges`` (sorted distinct training quantiles, each an
+        observed value, so a few-valued code gets one bin per step) and
+        ``component_mean`` / ``component_std`` (one per bin).
     categorical : list of dict
         Per categorical feature: ``name`` and ``mapping`` (level string -> index >= 1).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, numeric_encoding: str = "standard", n_bins: int = 16) -> None:
+        if numeric_encoding not in NUMERIC_ENCODINGS:
+            raise ValueError(
+                f"numeric_encoding must be one of {list(NUMERIC_ENCODINGS)}, "
+                f"got {numeric_encoding!r}"
+            )
+        if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
+            raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}")
+        self.numeric_encoding = numeric_encoding
+        self.n_bins = int(n_bins)
         self.feature_names: list[str] = []
         self.dtypes: dict[str, str] = {}
         self.numeric: list[dict[str, Any]] = []
@@ -184,15 +227,23 @@ class TabularEncoder:
             median = float(np.median(values[~missing])) if (~missing).any() else 0.0
             imputed = np.where(missing, median, values)
             std = float(imputed.std())
-            self.numeric.append(
-                {
-                    "name": name,
-                    "median": median,
-                    "mean": float(imputed.mean()),
-                    "std": std if std > 0 and np.isfinite(std) else 1.0,
-                    "missing_indicator": bool(missing.any()),
-                }
-            )
+            spec: dict[str, Any] = {
+                "name": name,
+                "median": median,
+                "mean": float(imputed.mean()),
+                "std": std if std > 0 and np.isfinite(std) else 1.0,
+                "missing_indicator": bool(missing.any()),
+            }
+            if self.numeric_encoding == "piecewise_linear":
+                observed = values[~missing] if (~missing).any() else np.zeros(1)
+                grid = np.linspace(0.0, 1.0, self.n_bins + 1)
+                edges = np.unique(np.quantile(observed, grid, method="lower"))
+                spec["edges"] = edges.tolist()
+                components = _piecewise_linear(imputed, edges, spec)
+                comp_std = components.std(axis=0)
+                spec["component_mean"] = components.mean(axis=0).tolist()
+                spec["component_std"] = np.where(comp_std > 0, comp_std, 1.0).tolist()
+            self.numeric.append(spec)
         return self
 
     @staticmethod
@@ -207,8 +258,10 @@ class TabularEncoder:
     # -- applying -----------------------------------------------------------------------
     @property
     def n_numeric_inputs(self) -> int:
-        """Width of the numeric block: scaled features plus missing indicators."""
-        return len(self.numeric) + sum(spec["missing_indicator"] for spec in self.numeric)
+        """Width of the numeric block: scaled features (or their bin components) plus
+        missing indicators."""
+        width = sum(_n_components(spec) for spec in self.numeric)
+        return width + sum(spec["missing_indicator"] for spec in self.numeric)
 
     @property
     def cardinalities(self) -> list[int]:
@@ -237,7 +290,12 @@ class TabularEncoder:
             values = _numeric_values(X[spec["name"]], spec["name"])
             missing = np.isnan(values)
             values = np.where(missing, spec["median"], values)
-            scaled.append((values - spec["mean"]) / spec["std"])
+            if "edges" in spec:
+                comps = _piecewise_linear(values, np.asarray(spec["edges"]), spec)
+                mean, std = np.asarray(spec["component_mean"]), np.asarray(spec["component_std"])
+                scaled.extend(((comps - mean) / std).T)
+            else:
+                scaled.append((values - spec["mean"]) / spec["std"])
             if spec["missing_indicator"]:
                 indicators.append(missing.astype(np.float64))
         blocks = scaled + indicators
@@ -250,6 +308,8 @@ class TabularEncoder:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able state."""
         return {
+            "numeric_encoding": self.numeric_encoding,
+            "n_bins": self.n_bins,
             "feature_names": list(self.feature_names),
             "dtypes": dict(self.dtypes),
             "numeric": [dict(spec) for spec in self.numeric],
@@ -262,19 +322,26 @@ class TabularEncoder:
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> TabularEncoder:
         """Rebuild from :meth:`to_dict` output; ``KeyError``/``ValueError`` if malformed."""
-        enc = cls()
+        enc = cls(state.get("numeric_encoding", "standard"), state.get("n_bins", 16))
         enc.feature_names = [str(n) for n in state["feature_names"]]
         enc.dtypes = {str(k): str(v) for k, v in state["dtypes"].items()}
-        enc.numeric = [
-            {
+        enc.numeric = []
+        for spec in state["numeric"]:
+            one: dict[str, Any] = {
                 "name": str(spec["name"]),
                 "median": float(spec["median"]),
                 "mean": float(spec["mean"]),
                 "std": float(spec["std"]),
                 "missing_indicator": bool(spec["missing_indicator"]),
             }
-            for spec in state["numeric"]
-        ]
+            if "edges" in spec:
+                one["edges"] = [float(v) for v in spec["edges"]]
+                one["component_mean"] = [float(v) for v in spec["component_mean"]]
+                one["component_std"] = [float(v) for v in spec["component_std"]]
+                widths = {len(one["component_mean"]), len(one["component_std"])}
+                if widths != {_n_components(one)}:
+                    raise ValueError(f"piecewise-linear spec of {one['name']!r} is inconsistent")
+            enc.numeric.append(one)
         enc.categorical = []
         for spec in state["categorical"]:
             mapping = {str(k): int(v) for k, v in spec["mapping"].items()}

@@ -88,8 +88,51 @@ def test_encoder_learns_imputation_and_mapping(fitted: TorchMLPTeacher) -> None:
     assert by_name["x2"]["missing_indicator"] is True
     assert by_name["x1"]["missing_indicator"] is False
     assert enc.categorical[0]["mapping"] == {"east": 1, "north": 2, "south": 3, "west": 4}
-    assert enc.n_numeric_inputs == 4  # three scaled numerics + one indicator
+    # three numerics in 16 piecewise-linear bins each, plus one missing indicator
+    assert enc.numeric_encoding == "piecewise_linear"
+    assert enc.n_numeric_inputs == 3 * 16 + 1
     json.dumps(enc.to_dict())  # plain JSON
+
+
+def test_standard_encoding_one_column_per_numeric(data) -> None:
+    X, y, _ = data
+    model = TorchMLPTeacher(**FAST, numeric_encoding="standard", device="cpu").fit(X, y)
+    assert model.encoder_.n_numeric_inputs == 4  # three scaled numerics + one indicator
+    assert "edges" not in model.encoder_.numeric[0]
+
+
+def test_piecewise_linear_encoding_hand_computed() -> None:
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0, 4.0]})
+    enc = TabularEncoder("piecewise_linear", n_bins=2).fit(X)
+    spec = enc.numeric[0]
+    assert spec["edges"] == [0.0, 2.0, 4.0]
+    # training components: bin [0, 2) -> 0, .5, 1, 1, 1; bin [2, 4] -> 0, 0, 0, .5, 1
+    np.testing.assert_allclose(spec["component_mean"], [0.7, 0.3])
+    np.testing.assert_allclose(spec["component_std"], [np.sqrt(0.16), np.sqrt(0.16)])
+    num, _ = enc.transform(pd.DataFrame({"a": [-2.0, 1.0, 3.0, 6.0]}))
+    raw = np.array([[-1.0, 0.0], [0.5, 0.0], [1.0, 0.5], [1.0, 2.0]])  # outer bins extrapolate
+    np.testing.assert_allclose(num, (raw - [0.7, 0.3]) / 0.4, rtol=1e-6)
+    again = TabularEncoder.from_dict(json.loads(json.dumps(enc.to_dict())))
+    np.testing.assert_array_equal(again.transform(X)[0], enc.transform(X)[0])
+
+
+def test_piecewise_linear_constant_and_few_valued_columns() -> None:
+    X = pd.DataFrame({"c": [5.0, 5.0, 5.0, np.nan], "k": [0.0, 1.0, 1.0, 1.0]})
+    enc = TabularEncoder("piecewise_linear", n_bins=8).fit(X)
+    by_name = {s["name"]: s for s in enc.numeric}
+    assert by_name["c"]["edges"] == [5.0]  # one value: one standardised column
+    assert by_name["k"]["edges"] == [0.0, 1.0]  # duplicate quantiles collapse
+    assert enc.n_numeric_inputs == 1 + 1 + 1  # c, its missing indicator, k's one bin
+    num, _ = enc.transform(X)
+    assert np.isfinite(num).all()
+
+
+def test_bad_numeric_encoding_is_refused(data) -> None:
+    X, y, _ = data
+    with pytest.raises(ValueError, match=r"numeric_encoding='onehot', n_bins=1"):
+        TorchMLPTeacher(**FAST, numeric_encoding="onehot", n_bins=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"numeric_encoding must be one of"):
+        TabularEncoder("onehot")
 
 
 def test_encoder_constant_column_and_unknown_levels() -> None:
