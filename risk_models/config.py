@@ -94,6 +94,8 @@ class EnsembleConfig(_Strict):
     # 0: fit members once (early stopping on valid); K >= 2: cross-fit every member over K
     # folds of train + valid; the out-of-fold ensemble scores then serve as soft labels.
     cv_folds: int = Field(0, ge=0, le=20)
+    # Penalty on sum(w^2) when weights are fitted: shrinks them towards equal shares.
+    weight_l2: float = Field(0.0, ge=0)
 
     @field_validator("cv_folds")
     @classmethod

@@ -51,10 +51,17 @@ def test_data_source_must_be_exactly_one() -> None:
 
 def test_duplicate_member_names_refused() -> None:
     raw = _raw()
-    raw["teachers"][1]["name"] = "xgb"
+    raw["teachers"][1]["name"] = "lgbm"
     with pytest.raises(
-        ConfigError, match=re.escape("teachers: names must be unique; repeated: ['xgb']")
+        ConfigError, match=re.escape("teachers: names must be unique; repeated: ['lgbm']")
     ):
+        parse_pipeline_config(raw)
+
+
+def test_negative_weight_l2_refused() -> None:
+    raw = _raw()
+    raw["ensemble"]["weight_l2"] = -0.1
+    with pytest.raises(ConfigError, match=re.escape("ensemble.weight_l2: Input should be")):
         parse_pipeline_config(raw)
 
 

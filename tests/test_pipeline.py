@@ -18,9 +18,10 @@ FAST_TEACHER = {"n_estimators": 300, "learning_rate": 0.1, "early_stopping_round
 def small_config(n_rows: int = 4000) -> dict:
     raw = yaml.safe_load((REPO / "pipelines" / "credit.yaml").read_text())
     raw["data"]["synthetic"]["n_rows"] = n_rows
-    for t in raw["teachers"]:
-        t["params"].update(FAST_TEACHER)
-    raw["teachers"] = [t for t in raw["teachers"] if t["name"] in ("lgbm", "xgb")]
+    lgbm = next(t for t in raw["teachers"] if t["name"] == "lgbm")
+    lgbm["params"].update(FAST_TEACHER)
+    xgb = {"name": "xgb", "kind": "xgboost", "seed": 0, "params": dict(FAST_TEACHER)}
+    raw["teachers"] = [lgbm, xgb]
     raw["ensemble"]["cv_folds"] = 3
     raw["distill"]["n_folds"] = 2
     raw["distill"]["transfer"]["n_rows"] = 1000

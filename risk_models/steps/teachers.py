@@ -30,6 +30,7 @@ def teacher_ensemble(cfg: PipelineConfig) -> TeacherEnsemble:
         weighting=e.weighting,
         calibration=e.calibration,
         cv_folds=e.cv_folds,
+        weight_l2=e.weight_l2,
         random_state=cfg.split.seed,
     )
 

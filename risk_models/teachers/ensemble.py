@@ -58,6 +58,12 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         soft_target, eval_set, sample_weight)`` and ``decision_function`` (log-odds).
     weighting : ``"equal"`` or ``"fitted"`` (non-negative weights summing to 1, fitted on the
         validation data by minimum log loss).
+    weight_l2 : penalty on ``sum(w ** 2)`` for fitted weights, which pulls them towards equal
+        shares (:func:`~risk_models.teachers.combine.fit_logit_weights`). Out-of-fold scores
+        come from single fold models, while a cross-fitted member predicts new rows with the
+        mean of its K fold models; averaging helps a high-variance member (a neural net)
+        more than a boosted one, so weights fitted on out-of-fold scores alone understate
+        such members. A small penalty (0.01) corrects for that.
     calibration : ``"none"``, ``"temperature"`` or ``"platt"``, fitted on the validation data
         after weighting.
     cv_folds : 0 (fit each member once on the training rows, early stopping on ``eval_set``)
@@ -74,12 +80,14 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         weighting: Literal["equal", "fitted"] = "equal",
         calibration: Literal["none", "temperature", "platt"] = "none",
         cv_folds: int = 0,
+        weight_l2: float = 0.0,
         random_state: int = 0,
     ) -> None:
         self.members = members
         self.weighting = weighting
         self.calibration = calibration
         self.cv_folds = cv_folds
+        self.weight_l2 = weight_l2
         self.random_state = random_state
 
     def fit(
@@ -128,7 +136,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         from risk_models.teachers.combine import fit_logit_weights
 
         if self.weighting == "fitted" and z.shape[1] > 1:
-            weights = fit_logit_weights(z, y)
+            weights = fit_logit_weights(z, y, l2=float(self.weight_l2))
         else:
             weights = np.full(z.shape[1], 1.0 / z.shape[1])
         calibrator = make_calibrator(self.calibration).fit(z @ weights, y)
@@ -210,6 +218,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
             "cv_folds": self.cv_folds,
             "weights": self.weights_.tolist(),
             "weighting": self.weighting,
+            "weight_l2": self.weight_l2,
             "calibration": self.calibrator_.to_dict(),
         }
         atomic_write_text(directory / "ensemble.json", json.dumps(meta, indent=1))
@@ -229,7 +238,12 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
             (m["name"], teacher_class(m["kind"]).load(directory / m["name"]))
             for m in meta["members"]
         ]
-        ens = cls(members=members, weighting=meta["weighting"], cv_folds=meta.get("cv_folds", 0))
+        ens = cls(
+            members=members,
+            weighting=meta["weighting"],
+            cv_folds=meta.get("cv_folds", 0),
+            weight_l2=meta.get("weight_l2", 0.0),
+        )
         ens.fitted_members_ = members
         ens.weights_ = np.asarray(meta["weights"], dtype=float)
         ens.calibrator_ = calibrator_from_dict(meta["calibration"])

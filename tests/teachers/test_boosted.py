@@ -80,3 +80,31 @@ def test_frame_input_is_required_shape(additive_frame) -> None:
     with pytest.raises(ValueError, match="y has a single class"):
         XGBTeacher(**FAST).fit(X, np.zeros(len(X), dtype=int))
     assert isinstance(X, pd.DataFrame)
+
+
+def test_lightgbm_diversity_params_reach_the_booster(additive_frame) -> None:
+    X, y, _ = additive_frame
+    model = LGBMTeacher(**FAST, extra_trees=True, path_smooth=5.0, max_bin=63, random_state=3).fit(
+        X, y
+    )
+    text = model.booster_.model_to_string()
+    assert "[extra_trees: 1]" in text
+    assert "[path_smooth: 5]" in text
+    assert "[max_bin: 63]" in text
+    plain = LGBMTeacher(**FAST, random_state=3).fit(X, y)
+    assert not np.allclose(plain.decision_function(X), model.decision_function(X))
+
+
+def test_xgboost_lossguide_params_reach_the_booster(additive_frame) -> None:
+    import json
+
+    X, y, _ = additive_frame
+    model = XGBTeacher(
+        **FAST, grow_policy="lossguide", max_leaves=7, colsample_bynode=0.5, gamma=0.1
+    ).fit(X, y)
+    cfg = json.loads(model.booster_.save_config())
+    tree = cfg["learner"]["gradient_booster"]["tree_train_param"]
+    assert tree["grow_policy"] == "lossguide"
+    assert tree["max_leaves"] == "7"
+    assert float(tree["colsample_bynode"]) == 0.5
+    assert float(tree["gamma"]) == pytest.approx(0.1)

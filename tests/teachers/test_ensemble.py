@@ -61,3 +61,23 @@ def test_cross_fitted_members_and_out_of_fold_ensemble(credit_data, tmp_path) ->
     ens.save(tmp_path / "ens")
     back = TeacherEnsemble.load(tmp_path / "ens")
     np.testing.assert_allclose(back.decision_function(s.test.X), ens.decision_function(s.test.X))
+
+
+def test_weight_l2_shrinks_fitted_weights_towards_equal(credit_data, tmp_path) -> None:
+    s = credit_data
+    members = [
+        ("xgb", XGBTeacher(**FAST)),
+        ("lgbm", LGBMTeacher(**FAST)),
+        ("weak", XGBTeacher(**{**FAST, "n_estimators": 3})),
+    ]
+    spread = {}
+    for l2 in (0.0, 0.05):
+        ens = TeacherEnsemble(members=members, weighting="fitted", weight_l2=l2)
+        ens.fit(s.train.X, s.train.y, eval_set=(s.valid.X, s.valid.y))
+        assert np.all(ens.weights_ >= 0) and abs(ens.weights_.sum() - 1) < 1e-9
+        spread[l2] = float(np.sum((ens.weights_ - 1 / 3) ** 2))
+    assert spread[0.05] < spread[0.0]
+    ens.save(tmp_path / "ens")
+    back = TeacherEnsemble.load(tmp_path / "ens")
+    assert back.weight_l2 == 0.05
+    np.testing.assert_allclose(back.weights_, ens.weights_)
