@@ -38,70 +38,39 @@ most populated group (the bulk of the book, rather than the best or the worst bi
 
 from __future__ import annotations
 
-import json
-import math
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.optimize import minimize
-from scipy.special import expit, log_expit
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
-from threadpoolctl import threadpool_limits
 
-from risk_models.atomic import atomic_path, atomic_write_text
 from risk_models.base import LogOddsClassifierMixin
-from risk_models.distill.loss import distillation_grad_hess, teacher_logit
+from risk_models.distill.loss import teacher_logit
 from risk_models.students._fit_inputs import check_array_shape, check_fit_inputs, ensure_frame
-from risk_models.students.binning import FeatureBins, bin_categorical, bin_numeric, numeric_bins
+from risk_models.students._scorecard_bins import _row_loss as _row_loss
+from risk_models.students._scorecard_bins import fit_bin_coefficients as fit_bin_coefficients
+from risk_models.students._scorecard_bins import fit_bins_and_coef
+from risk_models.students._scorecard_points import BASE_ROW as BASE_ROW
+from risk_models.students._scorecard_points import (
+    POINTS_TABLE_FORMAT,
+    _feature_points,
+    _fit_platt,
+    export_shape_table,
+    points_scaling,
+    points_table,
+    read_points_table,
+    write_points_table,
+)
+from risk_models.students.binning import FeatureBins
 from risk_models.students.design import is_categorical
-from risk_models.students.shape_table import ShapeTable, Term
+from risk_models.students.shape_table import ShapeTable
 
 __all__ = ["POINTS_TABLE_FORMAT", "ScorecardStudent", "points_scaling", "read_points_table"]
-
-POINTS_TABLE_FORMAT = "risk_models.points_table"
-BASE_ROW = "<base>"
-_MAX_STEP = 4.0  # cap on the Newton step (log-odds) in the working response of backfitting
-
-
-def points_scaling(base_points: float, base_odds: float, pdo: float) -> tuple[float, float]:
-    """``(factor, offset)`` with ``points = offset + factor * ln(good:bad odds)``.
-
-    ``base_odds`` good:bad odds score ``base_points``; every ``pdo`` points double the odds.
-    """
-    if not pdo > 0:
-        raise ValueError(f"pdo must be > 0, got {pdo}")
-    if not base_odds > 0:
-        raise ValueError(f"base_odds must be > 0, got {base_odds}")
-    factor = pdo / math.log(2.0)
-    return factor, base_points - factor * math.log(base_odds)
-
-
-def _row_loss(z: np.ndarray, y: np.ndarray, t: np.ndarray, alpha: float, T: float) -> np.ndarray:
-    """Per-row distillation loss (the summand of ``distillation_loss``)."""
-    hard = -(y * log_expit(z) + (1 - y) * log_expit(-z))
-    q = expit(t / T)
-    soft = -(q * log_expit(z / T) + (1 - q) * log_expit(-z / T))
-    return alpha * hard + (1 - alpha) * T * T * soft
-
-
-def _fit_platt(s: np.ndarray, target: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """``(c, d)`` minimising the weighted cross-entropy of ``sigmoid(c * s + d)`` (soft ok)."""
-    W = w.sum()
-
-    def f(p: np.ndarray) -> tuple[float, np.ndarray]:
-        z = p[0] * s + p[1]
-        loss = np.sum(w * (np.logaddexp(0.0, z) - target * z)) / W
-        r = w * (expit(z) - target) / W
-        return float(loss), np.array([np.sum(r * s), np.sum(r)])
-
-    res = minimize(f, np.array([1.0, 0.0]), jac=True, method="BFGS", options={"gtol": 1e-10})
-    return float(res.x[0]), float(res.x[1])
 
 
 def _is_int(v: Any) -> bool:
@@ -319,59 +288,11 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         mono: dict[str, int],
     ) -> tuple[dict[str, FeatureBins], float, dict[str, np.ndarray]]:
         """Bin on the teacher (or ``y``), refine the bins by backfitting, fit, merge ties."""
-        min_rows = max(1, math.ceil(self.min_bin_share * len(X)))
-
-        def make_bins(f: str, target: np.ndarray, weight: np.ndarray) -> FeatureBins:
-            if is_categorical(X[f]):
-                return bin_categorical(
-                    f, X[f], target, weight, max_bins=self.max_bins, min_rows=min_rows,
-                    random_state=self.random_state,
-                )  # fmt: skip
-            x = pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=np.float64)
-            return bin_numeric(
-                f, x, target, weight, max_bins=self.max_bins, min_rows=min_rows,
-                direction=mono.get(f, 0), random_state=self.random_state,
-            )  # fmt: skip
-
-        bins = {f: make_bins(f, t if alpha < 1 else y, w) for f in X.columns}
-        for _ in range(int(self.refine_rounds)):
-            # Backfitting: re-bin each feature on its partial working response (its current
-            # contribution plus the Newton step of the loss), weighted by the Hessian.
-            idx = {f: b.bin_index(X[f]) for f, b in bins.items()}
-            b0, coef = self._fit_coef(bins, idx, y, t, w, alpha, T, mono)
-            contrib = {f: coef[f][idx[f]] for f in bins}
-            z = b0 + np.sum(list(contrib.values()), axis=0)
-            g, h = distillation_grad_hess(z, y, t, alpha, T)
-            step = np.clip(-g / h, -_MAX_STEP, _MAX_STEP)
-            bins = {f: make_bins(f, contrib[f] + step, w * h) for f in X.columns}
-        while True:
-            idx = {f: b.bin_index(X[f]) for f, b in bins.items()}
-            b0, coef = self._fit_coef(bins, idx, y, t, w, alpha, T, mono)
-            merged = _merge_flat_steps(bins, coef, self.factor_)
-            if merged is None:
-                return bins, b0, coef
-            bins = merged
-
-    def _fit_coef(
-        self,
-        bins: dict[str, FeatureBins],
-        idx: dict[str, np.ndarray],
-        y: np.ndarray,
-        t: np.ndarray,
-        w: np.ndarray,
-        alpha: float,
-        T: float,
-        mono: dict[str, int],
-    ) -> tuple[float, dict[str, np.ndarray]]:
-        feats = list(bins)
-        blocks = [
-            (bins[f].n_bins, mono.get(f, 0), bins[f].n_intervals() if f in mono else 0)
-            for f in feats
-        ]
-        b0, beta = fit_bin_coefficients(
-            [idx[f] for f in feats], blocks, y, t, w, alpha=alpha, temperature=T, l2=self.l2
-        )
-        return b0, dict(zip(feats, beta, strict=True))
+        return fit_bins_and_coef(
+            X, y, t, w, alpha, T, mono, max_bins=self.max_bins,
+            min_bin_share=self.min_bin_share, refine_rounds=self.refine_rounds, l2=self.l2,
+            factor=self.factor_, random_state=self.random_state,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ points + PD
     def _set_points(self) -> None:
@@ -433,29 +354,20 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         return c["slope"] * self.score_points(X).astype(np.float64) + c["intercept"]
 
     # ---------------------------------------------------------------- export
-    def _export_table(self, counts: dict[str, np.ndarray]) -> ShapeTable:
-        a, b = self.calibration_["slope"], self.calibration_["intercept"]
-        terms, cell_points = [], {}
-        for f, fb in self.bins_.items():
-            pts = self.points_[f][np.asarray(fb.cell_bin)]
-            cell_points[f] = [int(v) for v in pts]
-            terms.append(Term(f, (fb.axis,), a * pts.astype(np.float64)))
-        meta = {
-            "student": "scorecard",
+    def _scaling(self) -> dict[str, float]:
+        return {
             "base_points": float(self.base_points),
             "base_odds": float(self.base_odds),
             "pdo": float(self.pdo),
             "factor": self.factor_,
             "offset": self.offset_,
-            "points_base": self.base_points_,
-            "points": cell_points,
-            "calibration": dict(self.calibration_),
-            "cell_counts": {f: [int(v) for v in c] for f, c in counts.items()},
-            "note": "cell value = slope * cell points; intercept = intercept + slope * base",
         }
-        if a < 0:  # points per unit of the table's log-odds: reason codes speak in points
-            meta["points_factor"] = -1.0 / a
-        return ShapeTable(float(b + a * self.base_points_), tuple(terms), self.features_, meta)
+
+    def _export_table(self, counts: dict[str, np.ndarray]) -> ShapeTable:
+        return export_shape_table(
+            self.bins_, self.points_, self.base_points_, self._scaling(), self.calibration_,
+            self.features_, counts,
+        )  # fmt: skip
 
     def _points_table(
         self,
@@ -464,35 +376,7 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         q: np.ndarray | None,
         w: np.ndarray,
     ) -> pd.DataFrame:
-        rows: list[dict[str, Any]] = [
-            {"feature": BASE_ROW, "bin": "all rows", "group": -1, "points": self.base_points_,
-             "n_train": len(X), "share": 1.0, "bad_rate": float(np.average(y, weights=w)),
-             "bad_rate_teacher": float(np.average(q, weights=w)) if q is not None else np.nan}
-        ]  # fmt: skip
-        for f, fb in self.bins_.items():
-            cells = fb.axis.index(X[f])
-            n = np.bincount(cells, minlength=fb.axis.size)
-            wy = np.bincount(cells, weights=w * y, minlength=fb.axis.size)
-            wq = np.bincount(cells, weights=w * q, minlength=fb.axis.size) if q is not None else 0
-            ws = np.bincount(cells, weights=w, minlength=fb.axis.size)
-            labels = fb.axis.labels()
-            for c, label in enumerate(labels):
-                g = fb.cell_bin[c]
-                ok = ws[c] > 0
-                rows.append(
-                    {
-                        "feature": f,
-                        "bin": label,
-                        "group": g,
-                        "points": int(self.points_[f][g]),
-                        "n_train": int(n[c]),
-                        "share": float(n[c] / len(X)),
-                        "bad_rate": float(wy[c] / ws[c]) if ok else np.nan,
-                        "bad_rate_teacher": float(wq[c] / ws[c]) if ok and q is not None
-                        else np.nan,
-                    }
-                )  # fmt: skip
-        return pd.DataFrame(rows)
+        return points_table(self.bins_, self.points_, self.base_points_, X, y, q, w)
 
     def export_points(self, path: str | os.PathLike[str]) -> Path:
         """Write ``points_table_`` as CSV (``.csv``) or JSON (``.json``), atomically.
@@ -501,32 +385,7 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         :func:`read_points_table`.
         """
         check_is_fitted(self, "points_table_")
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix == ".csv":
-            with atomic_path(path) as tmp:
-                self.points_table_.to_csv(tmp, index=False)
-            return path
-        if suffix == ".json":
-            records = [
-                {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-                for r in self.points_table_.to_dict(orient="records")
-            ]
-            doc = {
-                "format": POINTS_TABLE_FORMAT,
-                "version": 1,
-                "scaling": {
-                    "base_points": float(self.base_points),
-                    "base_odds": float(self.base_odds),
-                    "pdo": float(self.pdo),
-                    "factor": self.factor_,
-                    "offset": self.offset_,
-                },
-                "calibration": dict(self.calibration_),
-                "rows": records,
-            }
-            return atomic_write_text(path, json.dumps(doc, indent=1))
-        raise ValueError(f"export_points: path must end in .csv or .json, got {str(path)!r}")
+        return write_points_table(self.points_table_, path, self._scaling(), self.calibration_)
 
     # --------------------------------------------------------------- predict
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
@@ -538,129 +397,3 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         """The exported model: the shape table (points per cell in its metadata)."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_
-
-
-def fit_bin_coefficients(
-    codes: list[np.ndarray],
-    blocks: list[tuple[int, int, int]],
-    y: np.ndarray,
-    t: np.ndarray,
-    w: np.ndarray,
-    *,
-    alpha: float,
-    temperature: float,
-    l2: float,
-) -> tuple[float, list[np.ndarray]]:
-    """Intercept and per-bin coefficients minimising the weighted distillation loss + ridge.
-
-    ``codes[f]`` holds every row's bin of feature ``f``; ``blocks[f] = (n_bins, direction,
-    n_monotone)``: with ``direction`` +1/-1 the first ``n_monotone`` coefficients must be
-    non-decreasing/non-increasing. Those are parametrised as a first value plus
-    non-negative steps (``beta = M @ theta``). The problem is convex and small (one
-    parameter per bin), so it is solved by projected Newton: exact Hessian on the free
-    parameters, steps that hit a bound are projected back, Armijo backtracking. The ridge
-    ``l2/2 * |beta|^2`` (intercept unpenalised) keeps the one-hot design, whose bins of
-    every feature sum to the intercept's column, strictly convex.
-    """
-    n = len(y)
-    sizes = [b[0] for b in blocks]
-    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    P = int(starts[-1])
-    cols = np.concatenate([c + s for c, s in zip(codes, starts[:-1], strict=True)] + [[]])
-    rows = np.tile(np.arange(n), len(codes))
-    A = sp.csr_matrix((np.ones(rows.size), (rows, cols.astype(np.int64))), shape=(n, P))
-    M = sp.lil_matrix((P, P))
-    M.setdiag(1.0)
-    lower = np.full(P + 1, -np.inf)  # theta[0] is the intercept
-    for s, (_, d, k) in zip(starts[:-1], blocks, strict=True):
-        if d and k > 1:
-            for r in range(1, k):
-                M[s + r, s + 1 : s + r + 1] = float(d)
-                lower[1 + s + r] = 0.0
-    M = M.tocsr()
-    B = sp.hstack([sp.csr_matrix(np.ones((n, 1))), A @ M], format="csr")
-    W = float(w.sum())
-    mean = float(np.average(expit(t) if alpha < 1 else y, weights=w))
-    mean = min(max(mean, 1e-6), 1 - 1e-6)
-    theta = np.zeros(P + 1)
-    theta[0] = math.log(mean / (1 - mean))
-    ridge = sp.block_diag([sp.csr_matrix((1, 1)), l2 * (M.T @ M)], format="csr")
-
-    def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
-        z = B @ th
-        pen = 0.5 * float(th @ (ridge @ th))
-        loss = float(np.sum(w * _row_loss(z, y, t, alpha, temperature)) / W) + pen
-        return loss, z
-
-    f, z = objective(theta)
-    for _ in range(100):
-        g, h = distillation_grad_hess(z, y, t, alpha, temperature)
-        grad = B.T @ (g * w / W) + ridge @ theta
-        at_bound = (theta <= lower) & (grad > 0)
-        if np.max(np.abs(np.where(at_bound, 0.0, grad)), initial=0.0) < 1e-11:
-            break
-        free = ~at_bound
-        H = (B.T @ B.multiply((w * h / W)[:, None]).tocsr() + ridge).toarray()
-        step = np.zeros(P + 1)
-        Hf = H[np.ix_(free, free)] + 1e-12 * np.eye(int(free.sum()))
-        with threadpool_limits(limits=1, user_api="blas"):  # tiny solve: threads only cost
-            try:
-                step[free] = -np.linalg.solve(Hf, grad[free])
-            except np.linalg.LinAlgError:
-                step[free] = -np.linalg.lstsq(Hf, grad[free], rcond=None)[0]
-        s_len = 1.0
-        for _ in range(40):
-            cand = np.maximum(theta + s_len * step, lower)
-            f_new, z_new = objective(cand)
-            if f_new <= f + 1e-4 * float(grad @ (cand - theta)):
-                break
-            s_len *= 0.5
-        else:
-            break
-        converged = f - f_new <= 1e-15 * max(1.0, abs(f))
-        theta, f, z = cand, f_new, z_new
-        if converged:
-            break
-    beta = M @ theta[1:]
-    return float(theta[0]), [beta[starts[i] : starts[i + 1]].copy() for i in range(len(codes))]
-
-
-def _feature_points(coef: np.ndarray, factor: float) -> tuple[np.ndarray, float]:
-    """Integer points of one feature's bins (worst bin 0) and the shift taken off them."""
-    raw = -factor * np.asarray(coef, dtype=np.float64)
-    shift = float(raw.min()) if raw.size else 0.0
-    return np.rint(raw - shift).astype(np.int64), shift
-
-
-def _merge_flat_steps(
-    bins: dict[str, FeatureBins], coef: dict[str, np.ndarray], factor: float
-) -> dict[str, FeatureBins] | None:
-    """Merge neighbouring intervals of numeric features that score the same integer points
-    (steps a monotone constraint flattened, or too small to survive rounding); None if none
-    do."""
-    out = dict(bins)
-    changed = False
-    for f, fb in bins.items():
-        if fb.axis.kind != "numeric":
-            continue
-        k = fb.n_intervals()
-        flat = np.flatnonzero(np.diff(_feature_points(coef[f], factor)[0][:k]) == 0)
-        if flat.size == 0:
-            continue
-        drop = set(flat.tolist())  # step j sits on edge j
-        edges = [e for j, e in enumerate(fb.axis.edges) if j not in drop]
-        anchor = -math.inf if fb.missing_anchor is None else fb.missing_anchor
-        out[f] = numeric_bins(f, edges, missing_own=fb.missing_own, missing_anchor=anchor)
-        changed = True
-    return out if changed else None
-
-
-def read_points_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a points table written by :meth:`ScorecardStudent.export_points` (CSV or JSON)."""
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    if doc.get("format") != POINTS_TABLE_FORMAT:
-        raise ValueError(f"{path}: not a points table (format={doc.get('format')!r})")
-    return pd.DataFrame(doc["rows"]).astype({"bad_rate": float, "bad_rate_teacher": float})

@@ -1,0 +1,212 @@
+"""Coarse bins and bin coefficients of :class:`~risk_models.students.scorecard.ScorecardStudent`.
+
+Steps 1 and 2 of the fit described in :mod:`risk_models.students.scorecard`: per-feature bins
+(first on the teacher, then refined by backfitting), the bin coefficients that minimise the
+distillation loss plus ridge under the declared directions (projected Newton), and the merging
+of neighbouring intervals that end with the same integer points.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.special import expit, log_expit
+from threadpoolctl import threadpool_limits
+
+from risk_models.distill.loss import distillation_grad_hess
+from risk_models.students._scorecard_points import _feature_points
+from risk_models.students.binning import FeatureBins, bin_categorical, bin_numeric, numeric_bins
+from risk_models.students.design import is_categorical
+
+_MAX_STEP = 4.0  # cap on the Newton step (log-odds) in the working response of backfitting
+
+
+def _row_loss(z: np.ndarray, y: np.ndarray, t: np.ndarray, alpha: float, T: float) -> np.ndarray:
+    """Per-row distillation loss (the summand of ``distillation_loss``)."""
+    hard = -(y * log_expit(z) + (1 - y) * log_expit(-z))
+    q = expit(t / T)
+    soft = -(q * log_expit(z / T) + (1 - q) * log_expit(-z / T))
+    return alpha * hard + (1 - alpha) * T * T * soft
+
+
+def fit_bins_and_coef(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    alpha: float,
+    T: float,
+    mono: dict[str, int],
+    *,
+    max_bins: int,
+    min_bin_share: float,
+    refine_rounds: int,
+    l2: float,
+    factor: float,
+    random_state: int,
+) -> tuple[dict[str, FeatureBins], float, dict[str, np.ndarray]]:
+    """Bin on the teacher (or ``y``), refine the bins by backfitting, fit, merge ties."""
+    min_rows = max(1, math.ceil(min_bin_share * len(X)))
+
+    def make_bins(f: str, target: np.ndarray, weight: np.ndarray) -> FeatureBins:
+        if is_categorical(X[f]):
+            return bin_categorical(
+                f, X[f], target, weight, max_bins=max_bins, min_rows=min_rows,
+                random_state=random_state,
+            )  # fmt: skip
+        x = pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=np.float64)
+        return bin_numeric(
+            f, x, target, weight, max_bins=max_bins, min_rows=min_rows,
+            direction=mono.get(f, 0), random_state=random_state,
+        )  # fmt: skip
+
+    bins = {f: make_bins(f, t if alpha < 1 else y, w) for f in X.columns}
+    for _ in range(int(refine_rounds)):
+        # Backfitting: re-bin each feature on its partial working response (its current
+        # contribution plus the Newton step of the loss), weighted by the Hessian.
+        idx = {f: b.bin_index(X[f]) for f, b in bins.items()}
+        b0, coef = _fit_coef(bins, idx, y, t, w, alpha, T, mono, l2)
+        contrib = {f: coef[f][idx[f]] for f in bins}
+        z = b0 + np.sum(list(contrib.values()), axis=0)
+        g, h = distillation_grad_hess(z, y, t, alpha, T)
+        step = np.clip(-g / h, -_MAX_STEP, _MAX_STEP)
+        bins = {f: make_bins(f, contrib[f] + step, w * h) for f in X.columns}
+    while True:
+        idx = {f: b.bin_index(X[f]) for f, b in bins.items()}
+        b0, coef = _fit_coef(bins, idx, y, t, w, alpha, T, mono, l2)
+        merged = _merge_flat_steps(bins, coef, factor)
+        if merged is None:
+            return bins, b0, coef
+        bins = merged
+
+
+def _fit_coef(
+    bins: dict[str, FeatureBins],
+    idx: dict[str, np.ndarray],
+    y: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    alpha: float,
+    T: float,
+    mono: dict[str, int],
+    l2: float,
+) -> tuple[float, dict[str, np.ndarray]]:
+    feats = list(bins)
+    blocks = [
+        (bins[f].n_bins, mono.get(f, 0), bins[f].n_intervals() if f in mono else 0) for f in feats
+    ]
+    b0, beta = fit_bin_coefficients(
+        [idx[f] for f in feats], blocks, y, t, w, alpha=alpha, temperature=T, l2=l2
+    )
+    return b0, dict(zip(feats, beta, strict=True))
+
+
+def fit_bin_coefficients(
+    codes: list[np.ndarray],
+    blocks: list[tuple[int, int, int]],
+    y: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    *,
+    alpha: float,
+    temperature: float,
+    l2: float,
+) -> tuple[float, list[np.ndarray]]:
+    """Intercept and per-bin coefficients minimising the weighted distillation loss + ridge.
+
+    ``codes[f]`` holds every row's bin of feature ``f``; ``blocks[f] = (n_bins, direction,
+    n_monotone)``: with ``direction`` +1/-1 the first ``n_monotone`` coefficients must be
+    non-decreasing/non-increasing. Those are parametrised as a first value plus
+    non-negative steps (``beta = M @ theta``). The problem is convex and small (one
+    parameter per bin), so it is solved by projected Newton: exact Hessian on the free
+    parameters, steps that hit a bound are projected back, Armijo backtracking. The ridge
+    ``l2/2 * |beta|^2`` (intercept unpenalised) keeps the one-hot design, whose bins of
+    every feature sum to the intercept's column, strictly convex.
+    """
+    n = len(y)
+    sizes = [b[0] for b in blocks]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    P = int(starts[-1])
+    cols = np.concatenate([c + s for c, s in zip(codes, starts[:-1], strict=True)] + [[]])
+    rows = np.tile(np.arange(n), len(codes))
+    A = sp.csr_matrix((np.ones(rows.size), (rows, cols.astype(np.int64))), shape=(n, P))
+    M = sp.lil_matrix((P, P))
+    M.setdiag(1.0)
+    lower = np.full(P + 1, -np.inf)  # theta[0] is the intercept
+    for s, (_, d, k) in zip(starts[:-1], blocks, strict=True):
+        if d and k > 1:
+            for r in range(1, k):
+                M[s + r, s + 1 : s + r + 1] = float(d)
+                lower[1 + s + r] = 0.0
+    M = M.tocsr()
+    B = sp.hstack([sp.csr_matrix(np.ones((n, 1))), A @ M], format="csr")
+    W = float(w.sum())
+    mean = float(np.average(expit(t) if alpha < 1 else y, weights=w))
+    mean = min(max(mean, 1e-6), 1 - 1e-6)
+    theta = np.zeros(P + 1)
+    theta[0] = math.log(mean / (1 - mean))
+    ridge = sp.block_diag([sp.csr_matrix((1, 1)), l2 * (M.T @ M)], format="csr")
+
+    def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
+        z = B @ th
+        pen = 0.5 * float(th @ (ridge @ th))
+        loss = float(np.sum(w * _row_loss(z, y, t, alpha, temperature)) / W) + pen
+        return loss, z
+
+    f, z = objective(theta)
+    for _ in range(100):
+        g, h = distillation_grad_hess(z, y, t, alpha, temperature)
+        grad = B.T @ (g * w / W) + ridge @ theta
+        at_bound = (theta <= lower) & (grad > 0)
+        if np.max(np.abs(np.where(at_bound, 0.0, grad)), initial=0.0) < 1e-11:
+            break
+        free = ~at_bound
+        H = (B.T @ B.multiply((w * h / W)[:, None]).tocsr() + ridge).toarray()
+        step = np.zeros(P + 1)
+        Hf = H[np.ix_(free, free)] + 1e-12 * np.eye(int(free.sum()))
+        with threadpool_limits(limits=1, user_api="blas"):  # tiny solve: threads only cost
+            try:
+                step[free] = -np.linalg.solve(Hf, grad[free])
+            except np.linalg.LinAlgError:
+                step[free] = -np.linalg.lstsq(Hf, grad[free], rcond=None)[0]
+        s_len = 1.0
+        for _ in range(40):
+            cand = np.maximum(theta + s_len * step, lower)
+            f_new, z_new = objective(cand)
+            if f_new <= f + 1e-4 * float(grad @ (cand - theta)):
+                break
+            s_len *= 0.5
+        else:
+            break
+        converged = f - f_new <= 1e-15 * max(1.0, abs(f))
+        theta, f, z = cand, f_new, z_new
+        if converged:
+            break
+    beta = M @ theta[1:]
+    return float(theta[0]), [beta[starts[i] : starts[i + 1]].copy() for i in range(len(codes))]
+
+
+def _merge_flat_steps(
+    bins: dict[str, FeatureBins], coef: dict[str, np.ndarray], factor: float
+) -> dict[str, FeatureBins] | None:
+    """Merge neighbouring intervals of numeric features that score the same integer points
+    (steps a monotone constraint flattened, or too small to survive rounding); None if none
+    do."""
+    out = dict(bins)
+    changed = False
+    for f, fb in bins.items():
+        if fb.axis.kind != "numeric":
+            continue
+        k = fb.n_intervals()
+        flat = np.flatnonzero(np.diff(_feature_points(coef[f], factor)[0][:k]) == 0)
+        if flat.size == 0:
+            continue
+        drop = set(flat.tolist())  # step j sits on edge j
+        edges = [e for j, e in enumerate(fb.axis.edges) if j not in drop]
+        anchor = -math.inf if fb.missing_anchor is None else fb.missing_anchor
+        out[f] = numeric_bins(f, edges, missing_own=fb.missing_own, missing_anchor=anchor)
+        changed = True
+    return out if changed else None
