@@ -66,7 +66,6 @@ from risk_models.students._scorecard_points import (
     read_points_table,
     write_points_table,
 )
-from risk_models.students.binning import FeatureBins
 from risk_models.students.design import is_categorical
 from risk_models.students.shape_table import ShapeTable
 
@@ -264,35 +263,27 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
             q, t, alpha = None, np.zeros(len(X)), 1.0
         else:
             t = teacher_logit(q)
-        bins, b0, coef = self._fit_bins_and_coef(X, y_arr, t, w, alpha, T, mono)
+        bins, b0, coef = fit_bins_and_coef(
+            X, y_arr, t, w, alpha, T, mono, max_bins=self.max_bins,
+            min_bin_share=self.min_bin_share, refine_rounds=self.refine_rounds, l2=self.l2,
+            factor=self.factor_, random_state=self.random_state,
+        )  # fmt: skip
         self.bins_ = bins
         self.coef_ = coef
         self.intercept_ = b0
         self._set_points()
         self._set_calibration(X, y_arr, w, eval_set)
-        self.points_table_ = self._points_table(X, y_arr, q, w)
+        self.points_table_ = points_table(
+            self.bins_, self.points_, self.base_points_, X, y_arr, q, w
+        )
         counts = {
             f: np.bincount(fb.axis.index(X[f]), minlength=fb.axis.size) for f, fb in bins.items()
         }
-        self.shape_table_ = self._export_table(counts)
-        return self
-
-    def _fit_bins_and_coef(
-        self,
-        X: pd.DataFrame,
-        y: np.ndarray,
-        t: np.ndarray,
-        w: np.ndarray,
-        alpha: float,
-        T: float,
-        mono: dict[str, int],
-    ) -> tuple[dict[str, FeatureBins], float, dict[str, np.ndarray]]:
-        """Bin on the teacher (or ``y``), refine the bins by backfitting, fit, merge ties."""
-        return fit_bins_and_coef(
-            X, y, t, w, alpha, T, mono, max_bins=self.max_bins,
-            min_bin_share=self.min_bin_share, refine_rounds=self.refine_rounds, l2=self.l2,
-            factor=self.factor_, random_state=self.random_state,
+        self.shape_table_ = export_shape_table(
+            self.bins_, self.points_, self.base_points_, self._scaling(), self.calibration_,
+            self.features_, counts,
         )  # fmt: skip
+        return self
 
     # ------------------------------------------------------------ points + PD
     def _set_points(self) -> None:
@@ -362,21 +353,6 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
             "factor": self.factor_,
             "offset": self.offset_,
         }
-
-    def _export_table(self, counts: dict[str, np.ndarray]) -> ShapeTable:
-        return export_shape_table(
-            self.bins_, self.points_, self.base_points_, self._scaling(), self.calibration_,
-            self.features_, counts,
-        )  # fmt: skip
-
-    def _points_table(
-        self,
-        X: pd.DataFrame,
-        y: np.ndarray,
-        q: np.ndarray | None,
-        w: np.ndarray,
-    ) -> pd.DataFrame:
-        return points_table(self.bins_, self.points_, self.base_points_, X, y, q, w)
 
     def export_points(self, path: str | os.PathLike[str]) -> Path:
         """Write ``points_table_`` as CSV (``.csv``) or JSON (``.json``), atomically.
