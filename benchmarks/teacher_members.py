@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from sklearn.model_selection import StratifiedKFold
 from students_vs_baselines import (
     RESULTS,
     TAIWAN,
@@ -47,7 +45,7 @@ from risk_models.evaluation.metrics import auc
 from risk_models.steps.data import load_data
 from risk_models.teachers.bagging import cross_fit_member
 from risk_models.teachers.combine import fit_logit_weights
-from risk_models.teachers.ensemble import build_teacher
+from risk_models.teachers.ensemble import build_teacher, pooled_folds
 
 XGB_PREVIOUS = {
     "max_depth": 5,
@@ -85,15 +83,9 @@ def member_sets(cfg: Any) -> dict[str, list[str]]:
 
 def run(cfg: Any, seed: int, k: int) -> dict[str, Any]:
     splits = load_data(cfg).splits
-    pool = pd.concat([splits.train.X, splits.valid.X], ignore_index=True)
-    for col in splits.train.X.columns:
-        if isinstance(splits.train.X[col].dtype, pd.CategoricalDtype):
-            pool[col] = pool[col].astype(splits.train.X[col].dtype)
-    y = np.r_[np.asarray(splits.train.y), np.asarray(splits.valid.y)].astype(int)
-    folds = np.empty(len(pool), dtype=np.int64)
-    splitter = StratifiedKFold(k, shuffle=True, random_state=cfg.split.seed)
-    for j, (_, held) in enumerate(splitter.split(np.zeros(len(pool)), y)):
-        folds[held] = j
+    pool, y, folds = pooled_folds(
+        splits.train.X, splits.train.y, (splits.valid.X, splits.valid.y), k, cfg.split.seed
+    )
     y_test = np.asarray(splits.test.y)
     oof, test, members = {}, {}, {}
     for name, (kind, params, mseed) in candidates(cfg).items():

@@ -49,6 +49,27 @@ def build_teacher(kind: str, params: dict[str, Any], seed: int) -> Any:
     return cls(**{**params, "random_state": seed})
 
 
+def pooled_folds(
+    X: pd.DataFrame, y: Any, eval_set: tuple[pd.DataFrame, Any], k: int, seed: int
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Training + ``eval_set`` rows pooled (categorical dtypes kept), their 0/1 labels, and
+    each row's fold in a stratified, shuffled K-fold split seeded by ``seed``: the folds a
+    cross-fitted ensemble uses."""
+    from sklearn.model_selection import StratifiedKFold
+
+    Xv, yv = eval_set
+    pool = pd.concat([X, Xv], ignore_index=True)
+    for col in X.columns:
+        if isinstance(X[col].dtype, pd.CategoricalDtype):
+            pool[col] = pool[col].astype(X[col].dtype)
+    y_pool = np.r_[np.asarray(y), np.asarray(yv)].astype(int)
+    folds = np.empty(len(pool), dtype=np.int64)
+    splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
+    for j, (_, held) in enumerate(splitter.split(np.zeros(len(pool)), y_pool)):
+        folds[held] = j
+    return pool, y_pool, folds
+
+
 class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
     """Members combined on the logit scale.
 
@@ -149,20 +170,9 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         eval_set: tuple[pd.DataFrame, Any],
         on_member: Callable[[str, Any], None] | None,
     ) -> TeacherEnsemble:
-        from sklearn.model_selection import StratifiedKFold
-
         from risk_models.teachers.bagging import cross_fit_member
 
-        Xv, yv = eval_set
-        pool = pd.concat([X, Xv], ignore_index=True)
-        for col in X.columns:
-            if isinstance(X[col].dtype, pd.CategoricalDtype):
-                pool[col] = pool[col].astype(X[col].dtype)
-        y_pool = np.r_[np.asarray(y), np.asarray(yv)].astype(int)
-        folds = np.empty(len(pool), dtype=np.int64)
-        splitter = StratifiedKFold(self.cv_folds, shuffle=True, random_state=self.random_state)
-        for k, (_, held) in enumerate(splitter.split(np.zeros(len(pool)), y_pool)):
-            folds[held] = k
+        pool, y_pool, folds = pooled_folds(X, y, eval_set, self.cv_folds, self.random_state)
         fitted, oof = [], []
         for name, est in self.members:
             member, z = cross_fit_member(est, pool, y_pool, folds, seed=self.random_state)
