@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,23 +22,40 @@ from pydantic import (
     model_validator,
 )
 
+from risk_models.config_checks import (
+    PROBLEMS,
+    ColumnFacts,
+    is_direction,
+    member_param_problems,
+    problems_error,
+)
+from risk_models.config_overrides import DataOverrides, apply_overrides
 from risk_models.errors import ConfigError
+from risk_models.students.param_specs import STUDENT_PARAMS
+from risk_models.teachers.param_specs import TEACHER_PARAMS
+
+
+def _seed() -> Any:
+    """A seed field: an integer in [0, 2**32) (NumPy's range), default 0."""
+    return Field(0, ge=0, lt=2**32, strict=True)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_params(kind: str, known: set[str], params: dict[str, Any]) -> None:
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise ValueError(f"unknown {kind} parameter(s) {unknown}; known: {sorted(known)}")
-
-
 class SyntheticSource(_Strict):
     kind: Literal["credit", "fraud"] = "credit"
-    n_rows: int = Field(20_000, ge=100)
-    seed: int = 0
+    n_rows: int = Field(20_000, ge=100, strict=True)
+    seed: int = _seed()
+
+    def columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """All columns of the generated table and its categorical ones (without generating)."""
+        from risk_models.data.synthetic import CREDIT_SPEC, FRAUD_SPEC
+
+        spec = CREDIT_SPEC if self.kind == "credit" else FRAUD_SPEC
+        roles = (spec.id_column, spec.time_column, spec.target)
+        return (*spec.features, *(r for r in roles if r)), spec.categorical
 
 
 class DataConfig(_Strict):
@@ -47,9 +65,11 @@ class DataConfig(_Strict):
     positive_label: str | int | float | bool = 1
     id_column: str | None = None
     time_column: str | None = None
+    segment_column: str | None = None
     features: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
-    monotone: dict[str, Literal[-1, 0, 1]] = Field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    monotone: dict[str, int] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_source(self) -> DataConfig:
@@ -57,12 +77,50 @@ class DataConfig(_Strict):
             raise ValueError("give exactly one of 'path' (a Parquet/CSV file) or 'synthetic'")
         return self
 
+    @field_validator(
+        "target", "id_column", "time_column", "segment_column", "features", "categorical", "exclude"
+    )
+    @classmethod
+    def _synthetic_column(cls, v: Any, info: ValidationInfo) -> Any:
+        synthetic = info.data.get("synthetic")
+        if synthetic is None or v is None:
+            return v
+        columns, _ = synthetic.columns()
+        table = f"a column of the synthetic {synthetic.kind} table"
+        if isinstance(v, str):
+            if v not in columns:
+                raise problems_error([("", f"{v!r} is not {table}; its columns: {list(columns)}")])
+            return v
+        bad = [(f"[{i}]", f"{n!r} is not {table}") for i, n in enumerate(v) if n not in columns]
+        if bad:
+            raise problems_error(bad)
+        return v
+
+    @field_validator("monotone", mode="before")
+    @classmethod
+    def _monotone(cls, v: Any, info: ValidationInfo) -> Any:
+        if not isinstance(v, Mapping):
+            return v  # pydantic refuses it as not a mapping
+        problems = [
+            (str(f), f"must be +1 (risk rises with the value) or -1 (risk falls), got {d!r}")
+            for f, d in v.items()
+            if not is_direction(d)
+        ]
+        problems += ColumnFacts.from_values(info.data).monotone_problems(v)
+        if problems:
+            raise problems_error(problems)
+        return v
+
+    def column_facts(self) -> ColumnFacts:
+        """The columns this section declares (see :class:`ColumnFacts`)."""
+        return ColumnFacts.from_values(dict(self))
+
 
 class SplitConfig(_Strict):
     method: Literal["random", "out_of_time"] = "random"
-    test_size: float = Field(0.25, gt=0, lt=1)
-    valid_size: float = Field(0.15, gt=0, lt=1)
-    seed: int = 0
+    test_size: float = Field(0.25, gt=0, lt=1, strict=True)
+    valid_size: float = Field(0.15, gt=0, lt=1, strict=True)
+    seed: int = _seed()
 
     @model_validator(mode="after")
     def _sizes(self) -> SplitConfig:
@@ -75,16 +133,18 @@ class TeacherConfig(_Strict):
     name: str
     kind: Literal["xgboost", "lightgbm", "torch_mlp"]
     params: dict[str, Any] = Field(default_factory=dict)
-    seed: int = 0
+    seed: int = _seed()
 
     @model_validator(mode="after")
-    def _known_params(self) -> TeacherConfig:
-        from risk_models.teachers.ensemble import teacher_class
-
-        known = set(teacher_class(self.kind)().get_params())
-        unknown = sorted(set(self.params) - known - {"random_state"})
-        if unknown:
-            raise ValueError(f"unknown {self.kind} parameter(s) {unknown}; known: {sorted(known)}")
+    def _checkmember_param_problems(self) -> TeacherConfig:
+        params = dict(self.params)
+        problems = []
+        if "random_state" in params:
+            params.pop("random_state")
+            problems.append(("params.random_state", "set the member's seed with 'seed', not here"))
+        problems += member_param_problems(self.kind, TEACHER_PARAMS[self.kind], params)
+        if problems:
+            raise problems_error(problems)
         return self
 
 
@@ -93,9 +153,9 @@ class EnsembleConfig(_Strict):
     calibration: Literal["none", "temperature", "platt"] = "none"
     # 0: fit members once (early stopping on valid); K >= 2: cross-fit every member over K
     # folds of train + valid; the out-of-fold ensemble scores then serve as soft labels.
-    cv_folds: int = Field(0, ge=0, le=20)
+    cv_folds: int = Field(0, ge=0, le=20, strict=True)
     # Penalty on sum(w^2) when weights are fitted: shrinks them towards equal shares.
-    weight_l2: float = Field(0.0, ge=0)
+    weight_l2: float = Field(0.0, ge=0, strict=True)
 
     @field_validator("cv_folds")
     @classmethod
@@ -108,16 +168,16 @@ class EnsembleConfig(_Strict):
 class TransferConfig(_Strict):
     """MUNGE transfer set: extra unlabelled rows labelled by the full teacher ensemble."""
 
-    n_rows: int = Field(0, ge=0)
-    swap_prob: float = Field(0.5, ge=0, le=1)
-    jitter: float = Field(1.0, gt=0)
-    seed: int = 0
+    n_rows: int = Field(0, ge=0, strict=True)
+    swap_prob: float = Field(0.5, ge=0, le=1, strict=True)
+    jitter: float = Field(1.0, gt=0, strict=True)
+    seed: int = _seed()
 
 
 class DistillConfig(_Strict):
-    n_folds: int = Field(5, ge=2, le=20)
-    temperature: float = Field(1.0, gt=0)
-    alpha: float = Field(0.0, ge=0, le=1)
+    n_folds: int = Field(5, ge=2, le=20, strict=True)
+    temperature: float = Field(1.0, gt=0, strict=True)
+    alpha: float = Field(0.0, ge=0, le=1, strict=True)
     transfer: TransferConfig = TransferConfig()
 
 
@@ -127,25 +187,92 @@ class StudentConfig(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     monotone_from_data: bool = True
 
-    @field_validator("params")
-    @classmethod
-    def _known_params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        from risk_models.students.registry import student_class
-
-        kind = info.data.get("kind")
-        if kind is not None:
-            _check_params(kind, set(student_class(kind)().get_params()), v)
-        return v
+    @model_validator(mode="after")
+    def _checkmember_param_problems(self) -> StudentConfig:
+        problems = member_param_problems(self.kind, STUDENT_PARAMS[self.kind], dict(self.params))
+        if problems:
+            raise problems_error(problems)
+        return self
 
 
-class GatesConfig(_Strict):
-    min_auc: float = Field(0.6, ge=0, le=1)
-    max_auc_gap: float = Field(0.02, ge=0, le=1)
-    min_logit_correlation: float = Field(0.9, ge=-1, le=1)
+class GateBounds(_Strict):
+    """``{min: x}`` (at least), ``{max: x}`` (at most) or both, on one named metric."""
+
+    min: float | None = Field(None, strict=True)
+    max: float | None = Field(None, strict=True)
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> GateBounds:
+        if self.min is None and self.max is None:
+            raise ValueError("give 'min' and/or 'max'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+    def as_spec(self) -> dict[str, float]:
+        return {k: v for k, v in (("min", self.min), ("max", self.max)) if v is not None}
+
+
+DEFAULT_GATES: dict[str, dict[str, float]] = {
+    "auc": {"min": 0.6},
+    "auc_gap": {"max": 0.02},
+    "logit_correlation": {"min": 0.9},
+}
+
+
+def _check_gate_names(v: dict[str, GateBounds], known: tuple[str, ...], what: str) -> None:
+    unknown = sorted(set(v) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {what} metric(s) {unknown}; known: {list(known)}")
+
+
+def gate_specs(gates: dict[str, GateBounds]) -> dict[str, dict[str, float]]:
+    """The gate policy as plain ``{metric: {min|max: value}}`` (the shape gate rules parse)."""
+    return {name: bounds.as_spec() for name, bounds in gates.items()}
+
+
+class DistillCompareConfig(_Strict):
+    """Distill-and-compare in the audit evaluation: mimic vs outcome model, bootstrap bands."""
+
+    enabled: bool = True
+    n_boot: int = Field(8, ge=2, le=200, strict=True)
+    max_rows: int = Field(4000, ge=200, strict=True)
+
+
+class EvaluationConfig(_Strict):
+    """The audit evaluation after the students (its metrics are what gates read)."""
+
+    n_bins: int = Field(10, ge=2, le=100, strict=True)
+    top_k: float = Field(0.1, gt=0, lt=1)
+    # Decision cut-off on the probability scale (decline when p >= cutoff); None = the
+    # teacher's 90th percentile on the test rows.
+    cutoff: float | None = Field(None, gt=0, lt=1)
+    distill_compare: DistillCompareConfig = DistillCompareConfig()
+    # Write the audit report (HTML + JSON) at the end of every run and log it to MLflow.
+    report: bool = True
 
 
 class RegistryConfig(_Strict):
     model_name: str = Field(min_length=1)
+    # Which students that pass their gates become registered versions (with the challenger
+    # alias): the one with the best validation AUC, all of them, or none (logged models only).
+    # (YAML key ``register``; ``register`` itself would shadow pydantic's ABC ``register``.)
+    register_rule: Literal["best_passing", "all_passing", "none"] = Field(
+        "best_passing", alias="register"
+    )
+    # Gates against the current champion at promotion, on the candidate's test rows:
+    # ``<metric>_vs_champion`` is candidate minus champion (see README "Registry").
+    champion_gates: dict[str, GateBounds] = Field(
+        default_factory=lambda: {"auc_vs_champion": GateBounds(min=0.0)}
+    )
+
+    @field_validator("champion_gates")
+    @classmethod
+    def _champion_names(cls, v: dict[str, GateBounds]) -> dict[str, GateBounds]:
+        from risk_models.evaluation.gate_policy import CHAMPION_METRICS
+
+        _check_gate_names(v, tuple(f"{m}_vs_champion" for m in CHAMPION_METRICS), "champion gate")
+        return v
 
 
 class PipelineConfig(_Strict):
@@ -156,8 +283,21 @@ class PipelineConfig(_Strict):
     ensemble: EnsembleConfig = EnsembleConfig()
     distill: DistillConfig = DistillConfig()
     students: tuple[StudentConfig, ...]
-    gates: GatesConfig = GatesConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    gates: dict[str, GateBounds] = Field(
+        default_factory=lambda: {k: GateBounds(**v) for k, v in DEFAULT_GATES.items()}
+    )
     registry: RegistryConfig
+
+    @field_validator("gates")
+    @classmethod
+    def _gate_names(cls, v: dict[str, GateBounds]) -> dict[str, GateBounds]:
+        from risk_models.evaluation.gate_policy import GATE_METRICS
+
+        if not v:
+            raise ValueError("needs at least one gate (a student is only registered through gates)")
+        _check_gate_names(v, GATE_METRICS, "gate")
+        return v
 
     @field_validator("teachers", "students")
     @classmethod
@@ -168,6 +308,32 @@ class PipelineConfig(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"names must be unique; repeated: {dupes}")
+        return v
+
+    @field_validator("students")
+    @classmethod
+    def _student_features(
+        cls, v: tuple[StudentConfig, ...], info: ValidationInfo
+    ) -> tuple[StudentConfig, ...]:
+        """Features named in students' ``monotone`` and ``pairs`` must be features (when the
+        features are known before reading data) and, for ``monotone``, numeric."""
+        data = info.data.get("data")
+        if data is None:
+            return v  # the data section has its own errors
+        facts = data.column_facts()
+        problems: list[tuple[str, str]] = []
+        for i, student in enumerate(v):
+            at = f"[{i}].params"
+            monotone = student.params.get("monotone") or {}
+            for path, msg in facts.monotone_problems(monotone):
+                problems.append((f"{at}.monotone.{path}", msg))
+            for j, pair in enumerate(student.params.get("pairs") or ()):
+                known = facts.features
+                unknown = [p for p in pair if known is not None and p not in known]
+                if unknown:
+                    problems.append((f"{at}.pairs[{j}]", f"names unknown feature(s) {unknown}"))
+        if problems:
+            raise problems_error(problems)
         return v
 
     def config_hash(self) -> str:
@@ -204,6 +370,12 @@ def _format_errors(err: ValidationError) -> list[str]:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown field (check spelling; see pipelines/*.yaml for the accepted keys)"
+        if e["type"] == PROBLEMS:
+            base = _yaml_path(loc) if loc else ""
+            for path, text in e["ctx"]["problems"]:
+                where = f"{base}.{path}" if base and path else (base or path or "<top level>")
+                problems.append(f"{where.replace('.[', '[')}: {text}")
+            continue
         problems.append(f"{_yaml_path(loc)}: {msg}")
     return problems
 
@@ -230,24 +402,78 @@ def parse_pipeline_config(raw: Any, source: str = "<dict>") -> PipelineConfig:
 
 
 def load_pipeline_config(
-    path: str | Path, overrides: dict[str, Any] | None = None
+    path: str | Path, overrides: Mapping[str, Any] | DataOverrides | None = None
 ) -> PipelineConfig:
-    """Read and validate a pipeline YAML; ``overrides`` replace keys of the ``data`` section.
+    """Read and validate a pipeline YAML, with command-line ``overrides`` of its data section.
 
-    A ``path`` override switches the source to that file and clears the synthetic data's
-    column roles (id, time, features, categorical, monotone) unless they are overridden too.
+    See :func:`load_run_config`; without the data file's columns a ``path`` override drops
+    every column role of the config (and the notes saying so are not returned).
+    """
+    return load_run_config(path, overrides)[0]
+
+
+def load_run_config(
+    path: str | Path,
+    overrides: Mapping[str, Any] | DataOverrides | None = None,
+    file_columns: Sequence[str] | None = None,
+) -> tuple[PipelineConfig, list[str]]:
+    """Read a pipeline YAML, apply command-line overrides, validate; return it with notes.
+
+    Parameters
+    ----------
+    path : the pipeline YAML.
+    overrides : a :class:`~risk_models.config_overrides.DataOverrides` (or a mapping of its
+        fields). A ``path`` override switches the source to that file and keeps the config's
+        column roles for the columns the file has (``file_columns``); see
+        :func:`~risk_models.config_overrides.apply_overrides`.
+    file_columns : the columns of the override's data file, read from its header/schema.
+
+    Returns
+    -------
+    tuple
+        ``(config, notes)``; each note says which config role was dropped for the file (or
+        which setting ``quick`` shrank), for the console.
+
+    Raises
+    ------
+    ConfigError
+        For an unreadable or invalid YAML, or a flag naming a column the file lacks.
     """
     path = Path(path)
     raw = _read_yaml(path)
-    if overrides and isinstance(raw, dict):
-        data = dict(raw.get("data") or {})
-        if overrides.get("path") is not None:
-            data.pop("synthetic", None)
-            for key in ("id_column", "time_column", "features", "categorical", "monotone"):
-                data.pop(key, None)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        raw = {**raw, "data": data}
-    return parse_pipeline_config(raw, str(path))
+    notes: list[str] = []
+    if overrides:
+        if not isinstance(overrides, DataOverrides):
+            overrides = DataOverrides.from_mapping(overrides)
+        raw, notes = apply_overrides(raw, overrides, file_columns)
+    return parse_pipeline_config(raw, str(path)), notes
+
+
+def find_mlflow_config(pipeline_config: str | Path) -> tuple[Path | None, str]:
+    """Which ``mlflow.yaml`` a run uses when ``--mlflow-config`` is not given, and why.
+
+    ``./mlflow.yaml`` (the working directory) first; else the one beside the pipeline config's
+    repository (``pipelines/credit.yaml`` -> ``mlflow.yaml`` one folder above ``pipelines/``);
+    else none, and the defaults apply (a SQLite store ``mlflow.db`` in the working directory).
+
+    Returns
+    -------
+    tuple
+        ``(path or None, a sentence for the console saying which settings are used)``.
+    """
+    here = Path("mlflow.yaml")
+    if here.is_file():
+        return here, f"MLflow settings from {here.resolve()}"
+    beside = Path(pipeline_config).resolve().parent.parent / "mlflow.yaml"
+    if beside.is_file():
+        return beside, (
+            f"MLflow settings from {beside} (no mlflow.yaml in the working directory; this one "
+            "is beside the pipeline config's repository)"
+        )
+    return None, (
+        "no mlflow.yaml in the working directory or beside the pipeline config's repository: "
+        "MLflow defaults (store sqlite:///mlflow.db in the working directory)"
+    )
 
 
 def load_mlflow_config(

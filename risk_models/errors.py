@@ -50,3 +50,11 @@ class ModelFormatError(RiskModelsError, ValueError):
 
 class TrackingError(RiskModelsError, RuntimeError):
     """MLflow lineage or registry operation failed."""
+
+
+class RegistryError(RiskModelsError, RuntimeError):
+    """A registry operation (register, promote, rollback, lineage) was refused or failed."""
+
+
+class TrackingUnreachable(RiskModelsError, ConnectionError):
+    """The tracking or registry store cannot be reached or written; the message names the URI."""

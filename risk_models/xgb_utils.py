@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,14 +29,39 @@ def train_booster(
     *,
     num_boost_round: int,
     early_stopping_rounds: int | None,
+    obj: Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray]] | None = None,
+    custom_metric: Callable[[np.ndarray, Any], tuple[str, float]] | None = None,
 ) -> tuple[Any, int]:
     """Train with ``xgb.train``; with a validation matrix, stop early and keep the best trees.
 
-    Returns the booster (sliced to the best iteration) and the number of trees kept.
+    The one XGBoost training loop of the package (the boosted teachers and the GAM/GA2M
+    students' stages).
+
+    Parameters
+    ----------
+    params : ``xgb.train`` parameters.
+    dtrain, dvalid : training and (optional) validation ``DMatrix``.
+    num_boost_round : most rounds.
+    early_stopping_rounds : stop after this many rounds without a better validation score
+        (ignored without ``dvalid``).
+    obj : optional custom objective (gradient and Hessian per row).
+    custom_metric : optional validation metric for early stopping; used only with
+        ``dvalid``.
+
+    Returns
+    -------
+    tuple
+        The booster (sliced to the best iteration when it stopped early) and the number of
+        trees kept.
     """
     import xgboost as xgb
 
     evals = [(dvalid, "valid")] if dvalid is not None else []
+    extra: dict[str, Any] = {}
+    if obj is not None:
+        extra["obj"] = obj
+    if custom_metric is not None and evals:
+        extra["custom_metric"] = custom_metric
     booster = xgb.train(
         params,
         dtrain,
@@ -43,6 +69,7 @@ def train_booster(
         evals=evals,
         early_stopping_rounds=early_stopping_rounds if evals else None,
         verbose_eval=False,
+        **extra,
     )
     if evals and early_stopping_rounds:
         best = int(booster.best_iteration) + 1

@@ -27,8 +27,8 @@ def files(additive_frame, tmp_path_factory) -> dict[str, Path]:
     rows = X.head(400).assign(app_id=[f"A{i:04d}" for i in range(400)])
     rows.to_csv(tmp / "rows.csv", index=False)
     return {
-        "gam": gam.fit(X, y, soft_target=p).explain().save(tmp / "gam" / "shape_table.json"),
-        "tree": tree.fit(X, y, soft_target=p).explain().save(tmp / "tree" / "rule_set.json"),
+        "gam": gam.fit(X, y, soft_target=p).export().save(tmp / "gam" / "shape_table.json"),
+        "tree": tree.fit(X, y, soft_target=p).export().save(tmp / "tree" / "rule_set.json"),
         "rows": tmp / "rows.csv",
     }
 

@@ -50,12 +50,12 @@ def points_table() -> ShapeTable:
 def test_load_explained_dispatches_on_format(students, tmp_path: Path, additive_frame) -> None:
     X = additive_frame[0]
     gam, tree = students
-    table_path = gam.explain().save(tmp_path / "shape_table.json")
-    rules_path = tree.explain().save(tmp_path / "rule_set.json")
+    table_path = gam.export().save(tmp_path / "shape_table.json")
+    rules_path = tree.export().save(tmp_path / "rule_set.json")
     table, rules = load_explained(table_path), load_explained(str(rules_path))
     assert isinstance(table, ShapeTable) and isinstance(rules, RuleSet)
-    np.testing.assert_array_equal(table.predict_logit(X), gam.explain().predict_logit(X))
-    np.testing.assert_array_equal(rules.predict_logit(X), tree.explain().predict_logit(X))
+    np.testing.assert_array_equal(table.predict_logit(X), gam.export().predict_logit(X))
+    np.testing.assert_array_equal(rules.predict_logit(X), tree.export().predict_logit(X))
 
 
 def test_load_explained_refuses_other_files_naming_them(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_load_explained_refuses_other_files_naming_them(tmp_path: Path) -> None:
 
 def test_explain_text_mentions_every_feature(students) -> None:
     gam, tree = students
-    table = gam.explain()
+    table = gam.export()
     text = explain_text(gam)
     for f in table.features:
         assert f"term {f!r} over {f} (" in text
@@ -92,10 +92,10 @@ def test_explain_text_mentions_every_feature(students) -> None:
     assert f"intercept: {table.intercept:+.4f} log-odds" in text
     for label in ("missing", "unknown"):  # the explicit missing / unseen-level bins
         assert label in text
-    rules_text = explain_text(tree.explain())
+    rules_text = explain_text(tree.export())
     assert rules_text.startswith("Rule set (tree): ")
-    assert rules_text.endswith(tree.explain().to_text())
-    for f in tree.explain().features:
+    assert rules_text.endswith(tree.export().to_text())
+    for f in tree.export().features:
         assert f in rules_text.splitlines()[0]
 
 
@@ -136,7 +136,7 @@ def test_score_with_reasons_keeps_rows_and_points_add_up(students, additive_fram
     X = additive_frame[0].sample(frac=1.0, random_state=0)  # shuffled, non-default index
     X = X.assign(app=[f"id{i}" for i in range(len(X))])
     gam, _ = students
-    table = gam.explain()
+    table = gam.export()
     out = score_with_reasons(gam, X, k=len(table.features), id_column="app")
     assert len(out) == len(X)
     assert list(out["app"]) == list(X["app"])
@@ -190,7 +190,7 @@ def test_compression_report_against_a_real_teacher(students, additive_frame) -> 
     gam, tree = students
     report = compression_report(gam, teacher, X.head(500), repeats=2)
     assert report["student_format"] == "risk_models.shape_table"
-    assert report["student_n_cells"] == gam.explain().n_cells() == report["student_n_parameters"]
+    assert report["student_n_cells"] == gam.export().n_cells() == report["student_n_parameters"]
     assert report["teacher_n_files"] >= 3  # two members and ensemble.json
     assert report["compression_ratio"] == pytest.approx(
         report["teacher_size_bytes"] / report["student_size_bytes"]
@@ -201,9 +201,9 @@ def test_compression_report_against_a_real_teacher(students, additive_frame) -> 
         report["teacher_seconds_per_1k_rows"] / report["student_seconds_per_1k_rows"]
     )
     assert report["latency_rows"] == 500
-    rules = compression_report(tree.explain(), teacher, X.head(200), repeats=1)
+    rules = compression_report(tree.export(), teacher, X.head(200), repeats=1)
     assert rules["student_format"] == "risk_models.rule_set"
-    assert rules["student_n_rules"] == tree.explain().n_rules
+    assert rules["student_n_rules"] == tree.export().n_rules
     assert rules["compression_ratio"] > 1
 
 

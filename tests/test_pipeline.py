@@ -54,11 +54,29 @@ def test_summary_holds_metrics_fidelity_and_model(finished_run) -> None:
     gam = summary["students"]["gam"]
     assert 0.6 < gam["test"]["auc"] <= 1.0
     assert {"auc_gap", "logit_correlation", "agreement"} <= set(gam["fidelity"])
-    assert gam["version"] == "1"
+    registered = {n: st["version"] for n, st in summary["students"].items() if st["version"]}
+    assert list(registered.values()) == ["1"]  # best_passing: one version, the best on valid
+    (best,) = registered
+    passing = [n for n, st in summary["students"].items() if st["gates"]["passed"]]
+    assert best == max(passing, key=lambda n: summary["students"][n]["valid"]["auc"])
+    for name, st in summary["students"].items():
+        if name != best:
+            assert st["version"] is None and st["registered_model"] is None
+            assert st["not_registered_because"].startswith(("failed gates", "passed, not chosen"))
+            assert st["model_uri"].startswith("models:/")
     assert gam["table_vs_trainer_max_abs_diff"] <= 1e-6
     assert Path(gam["model_file"]).is_file()
     assert [s for s, _ in messages][:2] == ["data", "data"]
-    assert {s for s, _ in messages} == {"data", "teachers", "soft_labels", "students", "gates"}
+    assert {s for s, _ in messages} == {
+        "data",
+        "teachers",
+        "soft_labels",
+        "students",
+        "evaluation",
+        "gates",
+        "register",
+        "report",
+    }
 
 
 @pytest.mark.slow
@@ -111,6 +129,11 @@ def test_registered_version_traces_to_teachers_and_scores_like_the_table(finishe
     result, uri, cfg, _, _ = finished_run
     client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     mv = client.get_model_version(cfg.registry.model_name, "1")
+    best = mv.tags["risk_models.student"]
+    assert result.summary["students"][best]["version"] == "1"
+    assert (
+        str(client.get_model_version_by_alias(cfg.registry.model_name, "challenger").version) == "1"
+    )
     teacher_ids = result.summary["mlflow"]["teacher_run_ids"]
     for name, run_id in teacher_ids.items():
         assert mv.tags[f"risk_models.teacher_run_id.{name}"] == run_id
@@ -125,16 +148,13 @@ def test_registered_version_traces_to_teachers_and_scores_like_the_table(finishe
     mlflow.set_tracking_uri(uri)
     model = mlflow.pyfunc.load_model(f"models:/{cfg.registry.model_name}/1")
     frame = make_credit_book(n_rows=200, seed=99).frame
-    schema = model.metadata.get_input_schema()
-    features = list(schema.input_names())
-    # The signature declares numerics as double; a caller casts raw integer columns first.
-    doubles = [c.name for c in schema.inputs if getattr(c.type, "name", "") == "double"]
-    got = model.predict(frame[features].astype({c: "float64" for c in doubles}))
-    table = ShapeTable.load(result.summary["students"]["gam"]["model_file"])
+    features = list(model.metadata.get_input_schema().input_names())
+    got = model.predict(frame[features])  # raw integer columns pass the signature as they are
+    table = ShapeTable.load(result.summary["students"][best]["model_file"])
+    assert isinstance(got, pd.DataFrame) and len(got) == len(frame)
     np.testing.assert_allclose(
-        np.asarray(got), table.predict_proba(frame)[:, 1], rtol=0, atol=1e-12
+        got["probability"].to_numpy(), table.predict_proba(frame)[:, 1], rtol=0, atol=1e-12
     )
-    assert isinstance(got, pd.Series)
 
 
 @pytest.mark.slow
@@ -200,3 +220,89 @@ def test_student_run_logs_reason_codes_and_compression(finished_run) -> None:
     sample = pd.read_csv(local)
     assert len(sample) == 200
     assert {"probability", "logit", "reason_1", "reason_4_points"} <= set(sample)
+
+
+def test_until_stops_after_the_named_step(tmp_path) -> None:
+    import mlflow
+
+    from tests.steps.conftest import tiny_raw
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    cfg = parse_pipeline_config(tiny_raw())
+    mcfg = MlflowConfig(tracking_uri=uri, experiment="until", artifact_location=str(tmp_path))
+    result = run_pipeline(cfg, mcfg, tmp_path / "out", until="teachers")
+    summary = json.loads(result.summary_path.read_text())
+    assert summary["until"] == "teachers"
+    assert set(summary["teachers"]) == {"xgb", "lgbm", "ensemble", "ensemble_uncalibrated"}
+    assert "students" not in summary
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    parent = client.get_run(result.run_id)
+    assert parent.info.status == "FINISHED"
+    children = client.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{result.run_id}'"
+    )
+    assert {r.info.run_name for r in children} == {"data", "teachers"}
+
+
+def test_an_unknown_until_step_is_refused_with_the_step_names() -> None:
+    from risk_models.errors import ConfigError
+    from risk_models.pipeline import STEP_NAMES, steps_until
+
+    assert STEP_NAMES == (
+        "data",
+        "teachers",
+        "soft_labels",
+        "students",
+        "evaluation",
+        "gates",
+        "register",
+    )
+    assert [s.name for s in steps_until("soft_labels")] == ["data", "teachers", "soft_labels"]
+    with pytest.raises(ConfigError, match=r"unknown step 'fit'; use one of \['data', "):
+        steps_until("fit")
+
+
+def test_cli_step_choices_are_the_pipeline_steps() -> None:
+    from risk_models.cli import STEP_CHOICES
+    from risk_models.pipeline import STEP_NAMES
+
+    assert tuple(STEP_CHOICES) == STEP_NAMES
+
+
+def test_a_refused_file_leaves_no_run_and_no_folder(tmp_path) -> None:
+    from risk_models.errors import DataValidationError
+    from tests.steps.conftest import tiny_raw
+
+    book = tmp_path / "book.csv"
+    book.write_text("x,bad\n1,0\n2,1\n3,7\n")
+    raw = tiny_raw()
+    raw["data"] = {"path": str(book), "target": "bad"}
+    db = tmp_path / "store" / "mlflow.db"
+    mcfg = MlflowConfig(tracking_uri=f"sqlite:///{db}", experiment="refused")
+    with pytest.raises(DataValidationError, match="bad"):
+        run_pipeline(parse_pipeline_config(raw), mcfg, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert not db.exists()
+
+
+def test_a_failure_after_the_checks_marks_every_run_failed(tmp_path, monkeypatch) -> None:
+    import mlflow
+
+    import risk_models.steps.students as students_step
+    from tests.steps.conftest import tiny_raw
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("student exploded")
+
+    monkeypatch.setattr(students_step, "fit_student", broken)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    mcfg = MlflowConfig(tracking_uri=uri, experiment="fails", artifact_location=str(tmp_path))
+    with pytest.raises(RuntimeError, match="student exploded"):
+        run_pipeline(parse_pipeline_config(tiny_raw()), mcfg, tmp_path / "out")
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    exp = client.get_experiment_by_name("fails")
+    runs = client.search_runs([exp.experiment_id])
+    parent = next(r for r in runs if r.info.run_name == "run.tiny")
+    assert parent.info.status == "FAILED"
+    assert parent.data.tags["risk_models.error"] == "RuntimeError: student exploded"
+    assert {r.info.status for r in runs} <= {"FINISHED", "FAILED"}

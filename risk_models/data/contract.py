@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class DataSpec:
         Optional unique row identifier, never used as a feature.
     time_column:
         Optional event time, used by out-of-time splits, never used as a feature.
+    monotone:
+        Feature -> +1 (risk rises with the value) or -1 (risk falls).
+    segment_column:
+        Optional column whose values split the rows into segments for reporting (region,
+        product, channel); never used as a feature.
+    exclude:
+        Columns of the file that play no part at all (neither feature nor role), such as
+        free-text notes or a column that leaks the outcome.
     """
 
     target: str
@@ -34,12 +43,28 @@ class DataSpec:
     id_column: str | None = None
     time_column: str | None = None
     monotone: dict[str, int] = field(default_factory=dict)
+    segment_column: str | None = None
+    exclude: tuple[str, ...] = ()
 
     def role_columns(self) -> tuple[str, ...]:
-        """Columns that are never features: target, id and time."""
+        """Columns that are never features: target, id, time and segment."""
         cols = [self.target]
-        if self.id_column:
-            cols.append(self.id_column)
-        if self.time_column:
-            cols.append(self.time_column)
+        for col in (self.id_column, self.time_column, self.segment_column):
+            if col:
+                cols.append(col)
         return tuple(cols)
+
+    def roles(self) -> dict[str, Any]:
+        """Every role as plain JSON values (``summary.json``'s ``data.roles``)."""
+        label = self.positive_label
+        return {
+            "target": self.target,
+            "positive_label": label.item() if hasattr(label, "item") else label,
+            "id_column": self.id_column,
+            "time_column": self.time_column,
+            "segment_column": self.segment_column,
+            "features": list(self.features),
+            "categorical": list(self.categorical),
+            "monotone": {str(k): int(v) for k, v in self.monotone.items()},
+            "exclude": list(self.exclude),
+        }

@@ -17,7 +17,7 @@ import numpy as np
 from risk_models.data.validation import ValidatedData
 from risk_models.errors import DataValidationError
 
-__all__ = ["SPLIT_METHODS", "Splits", "split_data"]
+__all__ = ["SPLIT_METHODS", "Splits", "holdout_split", "split_data"]
 
 SPLIT_METHODS = ("random", "out_of_time")
 
@@ -167,3 +167,41 @@ def split_data(
         raise DataValidationError(data.source, problems)
     train, valid, test = parts
     return Splits(train=train, valid=valid, test=test, method=method, seed=seed)
+
+
+def holdout_split(
+    strata: np.ndarray, fraction: float, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (train, valid) row indices holding out ``fraction`` of the rows.
+
+    The early-stopping holdout an estimator takes from its own training rows when no
+    ``eval_set`` is given.
+
+    Parameters
+    ----------
+    strata : 0/1 per row; the split is stratified on it when each class has at least two
+        rows and there are at least 20 rows, a plain random split otherwise.
+    fraction : share of the rows held out.
+    rng : the estimator's random state.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Sorted training and held-out row positions.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 10 rows.
+    """
+    from sklearn.model_selection import train_test_split
+
+    n = len(strata)
+    if n < 10:
+        raise ValueError(f"need at least 10 rows to hold out a validation set, got {n}")
+    counts = np.bincount(strata, minlength=2)
+    stratify = strata if counts.min() >= 2 and n >= 20 else None
+    train, valid = train_test_split(
+        np.arange(n), test_size=fraction, stratify=stratify, random_state=rng
+    )
+    return np.sort(train), np.sort(valid)

@@ -16,8 +16,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from risk_models.data.contract import DataSpec
+from risk_models.data.fraud_stream import STREAM_SPEC, generate_fraud_stream
 from risk_models.data.io import write_table
 
 __all__ = [
@@ -85,34 +87,8 @@ CREDIT_SPEC = DataSpec(
     },
 )
 
-FRAUD_SPEC = DataSpec(
-    target="is_fraud",
-    positive_label=1,
-    features=(
-        "amount",
-        "hour",
-        "merchant_category",
-        "channel",
-        "distance_from_home",
-        "txn_count_24h",
-        "amount_vs_avg",
-        "card_age_days",
-        "n_declines_7d",
-        "is_foreign",
-    ),
-    categorical=("merchant_category", "channel"),
-    id_column="transaction_id",
-    time_column="event_time",
-    monotone={
-        "amount": 1,
-        "distance_from_home": 1,
-        "txn_count_24h": 1,
-        "amount_vs_avg": 1,
-        "card_age_days": -1,
-        "n_declines_7d": 1,
-        "is_foreign": 1,
-    },
-)
+# The fraud stream's roles come from its generator (risk_models.data.fraud_stream).
+FRAUD_SPEC = STREAM_SPEC
 
 CREDIT_INTERCEPT = -4.0
 FRAUD_INTERCEPT = -6.6
@@ -238,7 +214,7 @@ def fraud_true_logit(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _draw_target(rng: np.random.Generator, logit: np.ndarray) -> np.ndarray:
-    return (rng.random(len(logit)) < 1.0 / (1.0 + np.exp(-logit))).astype("int64")
+    return (rng.random(len(logit)) < expit(logit)).astype("int64")
 
 
 def make_credit_book(n_rows: int = 20_000, seed: int = 0) -> SyntheticData:
@@ -297,55 +273,24 @@ def make_credit_book(n_rows: int = 20_000, seed: int = 0) -> SyntheticData:
 def make_fraud_stream(n_rows: int = 50_000, seed: int = 0) -> SyntheticData:
     """Generate a synthetic card-transaction stream with a known fraud log-odds.
 
+    Delegates to :func:`risk_models.data.fraud_stream.generate_fraud_stream` (customers with
+    histories, account takeover, card-testing rings, counterfeit, drift across six months;
+    about 0.2 % fraud); use that function for the mechanisms and hidden ids of every row.
+
     Parameters
     ----------
     n_rows:
-        Number of transactions.
+        Number of transactions (>= 1,000).
     seed:
         Seed of the NumPy generator; the same seed gives the same table.
 
     Returns
     -------
     SyntheticData
-        About 0.2-1 % fraud over 90 days of events (from 2024-01-01), in time order.
+        Six months of events from 2024-01-01, in time order.
     """
-    rng = np.random.default_rng(seed)
-    n = n_rows
-    day_profile = np.array(
-        [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 4, 4.5, 5] + [5.5] * 6 + [5, 4.5, 4, 3, 2, 1.5]
-    )
-    hour = rng.choice(24, n, p=day_profile / day_profile.sum())
-    seconds = rng.integers(0, 90, n) * 86_400 + hour * 3_600 + rng.integers(0, 3_600, n)
-    order = np.argsort(seconds, kind="stable")
-    seconds, hour = seconds[order], hour[order]
-    channel = rng.choice(list(CHANNEL_EFFECT), n, p=CHANNEL_SHARE)
-    dist = rng.lognormal(np.log(8.0), 1.2, n).round(1)
-    frame = pd.DataFrame(
-        {
-            "transaction_id": _ids("TXN-", n),
-            "event_time": np.datetime64("2024-01-01", "ns") + seconds.astype("timedelta64[s]"),
-            "amount": np.round(rng.lognormal(np.log(40.0), 1.0, n), 2).clip(0.5),
-            "hour": hour.astype("int64"),
-            "merchant_category": rng.choice(list(MERCHANT_EFFECT), n, p=MERCHANT_SHARE),
-            "channel": channel,
-            # No geolocation for most online/phone payments, and for some others.
-            "distance_from_home": np.where(
-                (channel == "online") | (channel == "phone"),
-                np.where(rng.random(n) < 0.45, np.nan, dist),
-                np.where(rng.random(n) < 0.02, np.nan, dist),
-            ),
-            "txn_count_24h": rng.poisson(3.0, n).astype("int64"),
-            "amount_vs_avg": _with_missing(rng, rng.lognormal(0.0, 0.6, n).round(3), 0.07),
-            "card_age_days": (rng.exponential(700, n) + 1).round().astype("int64"),
-            "n_declines_7d": rng.poisson(0.1, n).astype("int64"),
-            "is_foreign": (rng.random(n) < 0.05).astype("int64"),
-        }
-    )
-    logit = fraud_true_logit(frame)
-    frame["is_fraud"] = _draw_target(rng, logit)
-    return SyntheticData(
-        frame=frame, true_logit=logit, spec=replace(FRAUD_SPEC, monotone=dict(FRAUD_SPEC.monotone))
-    )
+    stream = generate_fraud_stream(n_rows, seed)
+    return SyntheticData(frame=stream.frame, true_logit=stream.true_logit, spec=stream.spec)
 
 
 def write_synthetic(

@@ -40,6 +40,9 @@ class ValidatedData:
         Values of the id column, or ``None``.
     times:
         Event times (``datetime64`` or ``float64``), or ``None``.
+    segments:
+        Values of the segment column as they are in the file (missing stays missing), or
+        ``None`` without a segment column.
     source:
         Where the data came from (a file path), used in error messages.
     """
@@ -50,6 +53,7 @@ class ValidatedData:
     ids: np.ndarray | None = None
     times: np.ndarray | None = None
     source: str = "<frame>"
+    segments: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -83,6 +87,7 @@ class ValidatedData:
             y=self.y[pos],
             ids=None if self.ids is None else self.ids[pos],
             times=None if self.times is None else self.times[pos],
+            segments=None if self.segments is None else self.segments[pos],
         )
 
 
@@ -239,6 +244,24 @@ def _to_category(s: pd.Series) -> pd.Series:
     return pd.Series(cat, name=s.name).reset_index(drop=True)
 
 
+#: A categorical feature with at least this many levels, holding at least ID_LIKE_SHARE of the
+#: non-missing rows as distinct levels, is refused as a probable identifier.
+ID_LIKE_LEVELS = 100
+ID_LIKE_SHARE = 0.5
+
+
+def _check_id_like(cat: pd.Series, problems: list[str]) -> None:
+    """Refuse a categorical feature whose levels are nearly one per row (an id, a free text)."""
+    n_present = int(cat.notna().sum())
+    n_levels = int(cat.nunique())
+    if n_levels >= ID_LIKE_LEVELS and n_levels >= ID_LIKE_SHARE * n_present:
+        problems.append(
+            f"feature {cat.name!r}: {n_levels} distinct values in {n_present} non-missing rows "
+            f"({n_levels / n_present:.0%}), which looks like an identifier or free text, not a "
+            "category; declare it as the id column (--id-column) or leave it out (--exclude)"
+        )
+
+
 def _check_feature(
     s: pd.Series, declared_categorical: bool, problems: list[str]
 ) -> pd.Series | None:
@@ -270,6 +293,7 @@ def _check_feature(
                     "are; fix or blank those values, or declare the column categorical"
                 )
         out = _to_category(s)
+        _check_id_like(out, problems)
     present = out.dropna()
     if len(present) == 0:
         problems.append(
@@ -300,6 +324,8 @@ def _check_columns(frame: pd.DataFrame, spec: DataSpec, problems: list[str]) -> 
         "categorical": list(spec.categorical),
         "id": [spec.id_column] if spec.id_column else [],
         "time": [spec.time_column] if spec.time_column else [],
+        "segment": [spec.segment_column] if spec.segment_column else [],
+        "excluded": list(spec.exclude),
     }
     for role, names in declared.items():
         missing = [c for c in names if c not in present]
@@ -314,8 +340,16 @@ def _check_columns(frame: pd.DataFrame, spec: DataSpec, problems: list[str]) -> 
     clash = [c for c in dict.fromkeys(spec.features + spec.categorical) if c in roles]
     if clash:
         problems.append(
-            f"column(s) {_names(clash)} are the target, id or time column and cannot also be "
-            "features; remove them from features/categorical"
+            f"column(s) {_names(clash)} are the target, id, time or segment column and cannot "
+            "also be features; remove them from features/categorical"
+        )
+    excluded = set(spec.exclude)
+    both = [c for c in dict.fromkeys(spec.exclude) if c in roles]
+    both += [c for c in dict.fromkeys(spec.features + spec.categorical) if c in excluded]
+    if both:
+        problems.append(
+            f"column(s) {_names(list(dict.fromkeys(both)))} are excluded and also declared as a "
+            "feature or role; remove them from exclude or from the other role"
         )
     if spec.features:
         stray = [c for c in spec.categorical if c not in spec.features and c not in roles]
@@ -326,11 +360,11 @@ def _check_columns(frame: pd.DataFrame, spec: DataSpec, problems: list[str]) -> 
             )
         features = [c for c in dict.fromkeys(spec.features) if c in present and c not in roles]
     else:
-        features = [c for c in columns if c not in roles]
+        features = [c for c in columns if c not in roles and c not in excluded]
         if not features:
             problems.append(
-                "no feature columns: the file holds only the target, id and time columns; "
-                "add feature columns to the file"
+                "no feature columns: the file holds only the target, id, time, segment and "
+                "excluded columns; add feature columns to the file or exclude fewer"
             )
     return features
 
@@ -380,6 +414,9 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
     times = None
     if spec.time_column and spec.time_column in frame.columns:
         times = _check_times(frame[spec.time_column], problems)
+    segments = None
+    if spec.segment_column and spec.segment_column in frame.columns:
+        segments = frame[spec.segment_column].to_numpy(dtype=object)
 
     columns: dict[object, pd.Series] = {}
     for name in features:
@@ -409,7 +446,9 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
         spec, features=tuple(features), categorical=tuple(categorical), positive_label=label
     )
     X = pd.DataFrame(columns, index=pd.RangeIndex(n))
-    return ValidatedData(X=X, y=y, spec=resolved, ids=ids, times=times, source=source)
+    return ValidatedData(
+        X=X, y=y, spec=resolved, ids=ids, times=times, source=source, segments=segments
+    )
 
 
 def validate_file(path: str | os.PathLike[str], spec: DataSpec) -> ValidatedData:

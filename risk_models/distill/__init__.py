@@ -1,6 +1,11 @@
 """Soft labels, the transfer set and the distillation loss."""
 
-from risk_models.distill.loss import distillation_grad_hess, distillation_loss, mixed_target
+from risk_models.distill.loss import (
+    distillation_grad_hess,
+    distillation_loss,
+    distillation_row_loss,
+    mixed_target,
+)
 from risk_models.distill.munge import make_transfer_set
 from risk_models.distill.soft_labels import (
     SoftLabels,
@@ -15,6 +20,7 @@ __all__ = [
     "build_training_set",
     "distillation_grad_hess",
     "distillation_loss",
+    "distillation_row_loss",
     "make_soft_labels",
     "make_transfer_set",
     "mixed_target",

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, log_expit
 
+from risk_models.evaluation.metrics import logit
+
 
 def _check(alpha: float, temperature: float) -> None:
     if not 0.0 <= alpha <= 1.0:
@@ -31,9 +33,12 @@ def _check(alpha: float, temperature: float) -> None:
 
 
 def teacher_logit(soft_target: np.ndarray, eps: float = 1e-7) -> np.ndarray:
-    """Teacher log-odds from its probabilities (clipped away from 0 and 1)."""
-    p = np.clip(np.asarray(soft_target, dtype=np.float64), eps, 1 - eps)
-    return np.log(p) - np.log1p(-p)
+    """Teacher log-odds from its probabilities, clipped to ``[eps, 1 - eps]`` first.
+
+    :func:`risk_models.evaluation.metrics.logit` (which also refuses NaN and values outside
+    [0, 1]) under the name the distillation code reads best with.
+    """
+    return logit(soft_target, eps=eps)
 
 
 def mixed_target(y: np.ndarray, soft_target: np.ndarray, alpha: float) -> np.ndarray:
@@ -44,10 +49,25 @@ def mixed_target(y: np.ndarray, soft_target: np.ndarray, alpha: float) -> np.nda
     )
 
 
-def distillation_loss(
+def distillation_row_loss(
     z: np.ndarray, y: np.ndarray, t: np.ndarray, alpha: float, temperature: float
-) -> float:
-    """Mean distillation loss of student log-odds ``z`` (see module docstring)."""
+) -> np.ndarray:
+    """Per-row distillation loss of student log-odds ``z`` (see module docstring).
+
+    Parameters
+    ----------
+    z : student log-odds.
+    y : hard labels (or, on transfer rows, the teacher's probability), in [0, 1].
+    t : teacher log-odds.
+    alpha : weight of the hard-label term, in [0, 1].
+    temperature : ``T > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``alpha * CE(y, sigmoid(z)) + (1 - alpha) * T^2 * CE(sigmoid(t / T), sigmoid(z / T))``
+        per row, computed on the log scale (no overflow for large ``|z|``).
+    """
     _check(alpha, temperature)
     z = np.asarray(z, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -55,7 +75,14 @@ def distillation_loss(
     hard = -(y * log_expit(z) + (1 - y) * log_expit(-z))
     q = expit(np.asarray(t, dtype=np.float64) / T)
     soft = -(q * log_expit(z / T) + (1 - q) * log_expit(-z / T))
-    return float(np.mean(alpha * hard + (1 - alpha) * T * T * soft))
+    return alpha * hard + (1 - alpha) * T * T * soft
+
+
+def distillation_loss(
+    z: np.ndarray, y: np.ndarray, t: np.ndarray, alpha: float, temperature: float
+) -> float:
+    """Mean of :func:`distillation_row_loss` over the rows."""
+    return float(np.mean(distillation_row_loss(z, y, t, alpha, temperature)))
 
 
 def distillation_grad_hess(

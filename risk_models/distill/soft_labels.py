@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class SoftLabels:
     @property
     def proba(self) -> np.ndarray:
         """Soft targets: ``sigmoid(logit / temperature)``."""
-        return 1.0 / (1.0 + np.exp(-self.logit / self.temperature))
+        return expit(self.logit / self.temperature)
 
     @property
     def n_folds(self) -> int:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
+from risk_models.data.inputs import concat_rows
 from risk_models.distill.munge import make_transfer_set
 from risk_models.distill.soft_labels import SoftLabels
 
@@ -54,7 +56,7 @@ def build_training_set(
     """Real rows with their out-of-fold teacher probabilities, plus ``transfer_rows`` MUNGE rows
     labelled by ``teacher`` (a fitted model with ``predict_proba``).
     """
-    proba = 1.0 / (1.0 + np.exp(-soft.logit))
+    proba = expit(soft.logit)
     y = np.asarray(y, dtype=np.float64)
     if transfer_rows <= 0:
         return StudentTrainingSet(X, y, proba, np.zeros(len(X), dtype=bool))
@@ -62,9 +64,6 @@ def build_training_set(
         raise ValueError("transfer_rows > 0 needs a fitted teacher to label the transfer set")
     Xt = make_transfer_set(X, transfer_rows, swap_prob=swap_prob, jitter=jitter, seed=seed)
     pt = np.asarray(teacher.predict_proba(Xt))[:, 1]  # type: ignore[attr-defined]
-    X_all = pd.concat([X, Xt], ignore_index=True)
-    for col in X.columns:  # keep category dtypes identical after concat
-        if isinstance(X[col].dtype, pd.CategoricalDtype):
-            X_all[col] = X_all[col].astype(X[col].dtype)
+    X_all = concat_rows(X, Xt)  # category dtypes kept identical
     flags = np.r_[np.zeros(len(X), dtype=bool), np.ones(len(Xt), dtype=bool)]
     return StudentTrainingSet(X_all, np.r_[y, pt], np.r_[proba, pt], flags)

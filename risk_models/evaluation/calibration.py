@@ -29,7 +29,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from risk_models.errors import ModelFormatError
-from risk_models.evaluation.metrics import FloatArray, _as_1d, _check_both_classes, _check_labels
+from risk_models.evaluation.arrays import FloatArray, as_1d, validate_pair
 
 __all__ = [
     "CalibrationMethod",
@@ -38,6 +38,7 @@ __all__ = [
     "PlattScaler",
     "TemperatureScaler",
     "calibrator_from_dict",
+    "fit_platt",
     "make_calibrator",
 ]
 
@@ -45,22 +46,61 @@ CalibrationMethod = Literal["temperature", "platt", "none"]
 
 
 def _validate_fit(logit: ArrayLike, y: ArrayLike, *, fn: str) -> tuple[FloatArray, FloatArray]:
-    z = _as_1d(logit, fn=fn, name="logit")
-    y_arr = _as_1d(y, fn=fn, name="y")
-    if z.size != y_arr.size:
-        raise ValueError(
-            f"{fn}: logit and y must have the same length, got {z.size} and {y_arr.size}"
-        )
-    if z.size == 0:
-        raise ValueError(f"{fn}: empty input; need at least one row")
-    _check_labels(y_arr, fn=fn)
-    _check_both_classes(y_arr, fn=fn)
+    y_arr, z = validate_pair(y, logit, fn=fn, name="logit", both_classes=True)
     return z, y_arr
 
 
 def _mean_log_loss(z: FloatArray, y: FloatArray) -> float:
     """Mean log loss of ``sigmoid(z)`` against ``y``, computed stably on the logit scale."""
     return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def fit_platt(
+    score: FloatArray,
+    target: FloatArray,
+    sample_weight: FloatArray | None = None,
+    *,
+    gtol: float = 1e-9,
+    maxiter: int = 1000,
+) -> tuple[float, float]:
+    """``(a, b)`` minimising the mean log loss of ``sigmoid(a * score + b)`` against ``target``.
+
+    The one Platt fit of the package (the ensemble's :class:`PlattScaler`, the scorecard's
+    points-to-PD map): BFGS with the analytic gradient from ``a = 1, b = 0``.
+
+    Parameters
+    ----------
+    score : the scores to map, float64, shape ``(n,)`` (already validated).
+    target : outcomes in [0, 1]; soft targets (probabilities) are fine.
+    sample_weight : optional non-negative weights with a positive sum; the loss is then the
+        weighted mean.
+    gtol, maxiter : BFGS gradient tolerance and iteration cap.
+
+    Returns
+    -------
+    tuple of float
+        Slope ``a`` and intercept ``b``.
+    """
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    total = 1.0 if w is None else float(w.sum())
+
+    def loss_grad(params: FloatArray) -> tuple[float, FloatArray]:
+        z = params[0] * score + params[1]
+        if w is None:
+            r = expit(z) - target
+            return _mean_log_loss(z, target), np.array([np.mean(r * score), np.mean(r)])
+        loss = np.sum(w * (np.logaddexp(0.0, z) - target * z)) / total
+        rw = w * (expit(z) - target) / total  # the weighted mean's residual
+        return float(loss), np.array([np.sum(rw * score), np.sum(rw)])
+
+    res = minimize(
+        loss_grad,
+        x0=np.array([1.0, 0.0]),
+        jac=True,
+        method="BFGS",
+        options={"gtol": gtol, "maxiter": maxiter},
+    )
+    return float(res.x[0]), float(res.x[1])
 
 
 def _finite_param(d: dict[str, Any], key: str, *, cls: str) -> float:
@@ -180,7 +220,7 @@ class TemperatureScaler(_Calibrator):
             Calibrated logits, shape ``(n,)``.
         """
         self._check_fitted()
-        return _as_1d(logit, fn="TemperatureScaler.transform", name="logit") / self.temperature_
+        return as_1d(logit, fn="TemperatureScaler.transform", name="logit") / self.temperature_
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters as plain JSON: ``{"method": "temperature", "temperature": T}``."""
@@ -240,21 +280,7 @@ class PlattScaler(_Calibrator):
             ``self``, fitted.
         """
         z, y_arr = _validate_fit(logit, y, fn="PlattScaler.fit")
-
-        def loss_grad(params: FloatArray) -> tuple[float, FloatArray]:
-            s = params[0] * z + params[1]
-            r = expit(s) - y_arr
-            return _mean_log_loss(s, y_arr), np.array([np.mean(r * z), np.mean(r)])
-
-        res = minimize(
-            loss_grad,
-            x0=np.array([1.0, 0.0]),
-            jac=True,
-            method="BFGS",
-            options={"gtol": 1e-9, "maxiter": 1000},
-        )
-        self.slope_ = float(res.x[0])
-        self.intercept_ = float(res.x[1])
+        self.slope_, self.intercept_ = fit_platt(z, y_arr)
         return self
 
     def transform(self, logit: ArrayLike) -> FloatArray:
@@ -271,7 +297,7 @@ class PlattScaler(_Calibrator):
             Calibrated logits, shape ``(n,)``.
         """
         self._check_fitted()
-        z = _as_1d(logit, fn="PlattScaler.transform", name="logit")
+        z = as_1d(logit, fn="PlattScaler.transform", name="logit")
         return self.slope_ * z + self.intercept_
 
     def to_dict(self) -> dict[str, Any]:
@@ -329,7 +355,7 @@ class IdentityCalibrator(_Calibrator):
     def transform(self, logit: ArrayLike) -> FloatArray:
         """The logits, as a float array."""
         self._check_fitted()
-        return _as_1d(logit, fn="IdentityCalibrator.transform", name="logit").copy()
+        return as_1d(logit, fn="IdentityCalibrator.transform", name="logit").copy()
 
     def to_dict(self) -> dict[str, Any]:
         """``{"method": "none"}``."""

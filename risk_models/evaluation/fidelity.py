@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from risk_models.evaluation.metrics import (
-    _as_1d,
-    _auc,
-    _check_both_classes,
-    _check_labels,
-    _check_probabilities,
-    logit,
+from risk_models.evaluation.arrays import (
+    as_1d,
+    check_both_classes,
+    check_labels,
+    check_probabilities,
 )
+from risk_models.evaluation.metrics import auc, logit
 
 __all__ = ["fidelity"]
 
@@ -67,25 +66,25 @@ def fidelity(
         outside ``[0, 1]``, or ``y`` that is not 0/1 or holds one class only.
     """
     fn = "fidelity"
-    t = _as_1d(teacher_p, fn=fn, name="teacher_p")
-    s = _as_1d(student_p, fn=fn, name="student_p")
+    t = as_1d(teacher_p, fn=fn, name="teacher_p")
+    s = as_1d(student_p, fn=fn, name="student_p")
     if t.size != s.size:
         raise ValueError(
             f"{fn}: teacher_p and student_p must have the same length, got {t.size} and {s.size}"
         )
     if t.size == 0:
         raise ValueError(f"{fn}: empty input; need at least one row")
-    _check_probabilities(t, fn=fn, name="teacher_p")
-    _check_probabilities(s, fn=fn, name="student_p")
+    check_probabilities(t, fn=fn, name="teacher_p")
+    check_probabilities(s, fn=fn, name="student_p")
     y_arr = None
     if y is not None:
-        y_arr = _as_1d(y, fn=fn, name="y")
+        y_arr = as_1d(y, fn=fn, name="y")
         if y_arr.size != t.size:
             raise ValueError(
                 f"{fn}: y and teacher_p must have the same length, got {y_arr.size} and {t.size}"
             )
-        _check_labels(y_arr, fn=fn)
-        _check_both_classes(y_arr, fn=fn)
+        check_labels(y_arr, fn=fn)
+        check_both_classes(y_arr, fn=fn)
     if cutoff is None:
         cut = float(np.quantile(t, _DEFAULT_DECLINE_QUANTILE))
     else:
@@ -108,7 +107,7 @@ def fidelity(
         "cutoff": cut,
     }
     if y_arr is not None:
-        auc_t = _auc(y_arr, t)
-        auc_s = _auc(y_arr, s)
+        auc_t = auc(y_arr, t)
+        auc_s = auc(y_arr, s)
         out.update({"auc_teacher": auc_t, "auc_student": auc_s, "auc_gap": auc_t - auc_s})
     return out

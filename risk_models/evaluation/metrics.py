@@ -18,7 +18,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
-from scipy.stats import rankdata
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.metrics import log_loss as sk_log_loss
+
+from risk_models.evaluation.arrays import (
+    FloatArray,
+    as_1d,
+    check_both_classes,
+    check_labels,
+    check_probabilities,
+    validate_pair,
+)
 
 __all__ = [
     "auc",
@@ -37,81 +47,12 @@ __all__ = [
 BinStrategy = Literal["quantile", "uniform"]
 _STRATEGIES: tuple[str, ...] = ("quantile", "uniform")
 
-FloatArray = NDArray[np.float64]
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _as_1d(x: ArrayLike, *, fn: str, name: str) -> FloatArray:
-    """Return ``x`` as a finite 1-D float array (an ``(n, 1)`` column is flattened)."""
-    arr = np.asarray(x)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(f"{fn}: {name} must be one-dimensional, got shape {arr.shape}")
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{fn}: {name} must be numeric, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
-    bad = int(np.count_nonzero(~np.isfinite(arr)))
-    if bad:
-        raise ValueError(f"{fn}: {name} contains {bad} NaN or infinite value(s)")
-    return arr
-
-
-def _check_labels(y: FloatArray, *, fn: str) -> None:
-    """Require every label to be 0 or 1."""
-    odd = np.unique(y[(y != 0) & (y != 1)])
-    if odd.size:
-        shown = ", ".join(f"{v:g}" for v in odd[:5])
-        raise ValueError(f"{fn}: y must contain only 0 and 1 (1 = bad), found {shown}")
-
-
-def _check_probabilities(p: FloatArray, *, fn: str, name: str = "p") -> None:
-    """Require every probability to lie in ``[0, 1]``."""
-    outside = (p < 0) | (p > 1)
-    if outside.any():
-        raise ValueError(
-            f"{fn}: {name} must lie in [0, 1], found {int(outside.sum())} value(s) outside "
-            f"(min {p.min():g}, max {p.max():g})"
-        )
-
-
-def _check_both_classes(y: FloatArray, *, fn: str) -> None:
-    """Require at least one good and one bad."""
-    n_bad = int(y.sum())
-    if n_bad == 0 or n_bad == y.size:
-        only = 1 if n_bad else 0
-        raise ValueError(
-            f"{fn}: y contains only class {only} (n={y.size}); "
-            f"{fn} needs both goods (0) and bads (1)"
-        )
-
-
-def _validate_pair(
-    y: ArrayLike,
-    values: ArrayLike,
-    *,
-    fn: str,
-    name: str,
-    probabilities: bool = False,
-    both_classes: bool = False,
-) -> tuple[FloatArray, FloatArray]:
-    """Validate labels and a score/probability vector together; return both as float arrays."""
-    y_arr = _as_1d(y, fn=fn, name="y")
-    v_arr = _as_1d(values, fn=fn, name=name)
-    if y_arr.size != v_arr.size:
-        raise ValueError(
-            f"{fn}: y and {name} must have the same length, got {y_arr.size} and {v_arr.size}"
-        )
-    if y_arr.size == 0:
-        raise ValueError(f"{fn}: empty input; need at least one row")
-    _check_labels(y_arr, fn=fn)
-    if probabilities:
-        _check_probabilities(v_arr, fn=fn, name=name)
-    if both_classes:
-        _check_both_classes(y_arr, fn=fn)
-    return y_arr, v_arr
+# Private aliases, for the evaluation modules that still import these names from here.
+_as_1d = as_1d
+_check_both_classes = check_both_classes
+_check_labels = check_labels
+_check_probabilities = check_probabilities
+_validate_pair = validate_pair
 
 
 # --------------------------------------------------------------------------- transforms
@@ -170,7 +111,7 @@ def sigmoid(z: ArrayLike) -> FloatArray:
 
 
 def auc(y: ArrayLike, score: ArrayLike) -> float:
-    """Area under the ROC curve, from ranks (Mann-Whitney U); tied scores count one half.
+    """Area under the ROC curve; tied scores count one half (:func:`sklearn.metrics.roc_auc_score`).
 
     Parameters
     ----------
@@ -184,16 +125,12 @@ def auc(y: ArrayLike, score: ArrayLike) -> float:
     float
         The probability that a random bad scores above a random good, ties counted 0.5.
     """
-    y_arr, s = _validate_pair(y, score, fn="auc", name="score", both_classes=True)
+    y_arr, s = validate_pair(y, score, fn="auc", name="score", both_classes=True)
     return _auc(y_arr, s)
 
 
 def _auc(y: FloatArray, s: FloatArray) -> float:
-    ranks = rankdata(s, method="average")
-    n_bad = float(y.sum())
-    n_good = float(y.size) - n_bad
-    rank_sum = float(ranks[y == 1].sum())
-    return (rank_sum - n_bad * (n_bad + 1.0) / 2.0) / (n_bad * n_good)
+    return float(roc_auc_score(y, s))
 
 
 def gini(y: ArrayLike, score: ArrayLike) -> float:
@@ -211,7 +148,7 @@ def gini(y: ArrayLike, score: ArrayLike) -> float:
     float
         In ``[-1, 1]``; 0 for a random score, 1 for a perfect ranking.
     """
-    y_arr, s = _validate_pair(y, score, fn="gini", name="score", both_classes=True)
+    y_arr, s = validate_pair(y, score, fn="gini", name="score", both_classes=True)
     return 2.0 * _auc(y_arr, s) - 1.0
 
 
@@ -230,7 +167,7 @@ def ks(y: ArrayLike, score: ArrayLike) -> float:
     float
         ``max_t |F_bad(t) - F_good(t)|`` over all observed scores ``t``, in ``[0, 1]``.
     """
-    y_arr, s = _validate_pair(y, score, fn="ks", name="score", both_classes=True)
+    y_arr, s = validate_pair(y, score, fn="ks", name="score", both_classes=True)
     return _ks(y_arr, s)
 
 
@@ -246,9 +183,8 @@ def _ks(y: FloatArray, s: FloatArray) -> float:
 def auprc(y: ArrayLike, score: ArrayLike) -> float:
     """Area under the precision-recall curve as average precision.
 
-    Computed as ``sum_k (R_k - R_{k-1}) * P_k`` over the distinct score thresholds, highest
-    first (tied scores enter together), which matches
-    ``sklearn.metrics.average_precision_score``.
+    ``sum_k (R_k - R_{k-1}) * P_k`` over the distinct score thresholds, highest first (tied
+    scores enter together), computed by :func:`sklearn.metrics.average_precision_score`.
 
     Parameters
     ----------
@@ -262,29 +198,21 @@ def auprc(y: ArrayLike, score: ArrayLike) -> float:
     float
         Average precision in ``[0, 1]``; a random score gives about the bad rate.
     """
-    y_arr, s = _validate_pair(y, score, fn="auprc", name="score")
+    y_arr, s = validate_pair(y, score, fn="auprc", name="score")
     if not y_arr.any():
         raise ValueError(f"auprc: y contains no bads (n={y_arr.size}); auprc needs at least one")
     return _auprc(y_arr, s)
 
 
 def _auprc(y: FloatArray, s: FloatArray) -> float:
-    order = np.argsort(-s, kind="mergesort")
-    s_sorted = s[order]
-    y_sorted = y[order]
-    # Last index of each run of equal scores: the thresholds where the curve moves.
-    last = np.r_[np.flatnonzero(np.diff(s_sorted)), s_sorted.size - 1]
-    tp = np.cumsum(y_sorted)[last]
-    precision = tp / (last + 1.0)
-    recall = tp / tp[-1]
-    return float(np.sum(np.diff(recall, prepend=0.0) * precision))
+    return float(average_precision_score(y, s))
 
 
 # --------------------------------------------------------------------------- probability
 
 
 def brier(y: ArrayLike, p: ArrayLike) -> float:
-    """Brier score, the mean squared error of the probabilities, ``mean((p - y) ** 2)``.
+    """Brier score, ``mean((p - y) ** 2)`` (:func:`sklearn.metrics.brier_score_loss`).
 
     Parameters
     ----------
@@ -298,12 +226,14 @@ def brier(y: ArrayLike, p: ArrayLike) -> float:
     float
         In ``[0, 1]``; lower is better.
     """
-    y_arr, p_arr = _validate_pair(y, p, fn="brier", name="p", probabilities=True)
-    return float(np.mean((p_arr - y_arr) ** 2))
+    y_arr, p_arr = validate_pair(y, p, fn="brier", name="p", probabilities=True)
+    return float(brier_score_loss(y_arr, p_arr, labels=[0, 1]))
 
 
 def log_loss(y: ArrayLike, p: ArrayLike, eps: float = 1e-15) -> float:
     """Mean binary cross-entropy, with ``p`` clipped to ``[eps, 1 - eps]``.
+
+    The clipped probabilities go to :func:`sklearn.metrics.log_loss`.
 
     Parameters
     ----------
@@ -319,11 +249,11 @@ def log_loss(y: ArrayLike, p: ArrayLike, eps: float = 1e-15) -> float:
     float
         ``-mean(y * log(p) + (1 - y) * log(1 - p))`` in nats; lower is better.
     """
-    y_arr, p_arr = _validate_pair(y, p, fn="log_loss", name="p", probabilities=True)
+    y_arr, p_arr = validate_pair(y, p, fn="log_loss", name="p", probabilities=True)
     if not 0 < eps < 0.5:
         raise ValueError(f"log_loss: eps must be in (0, 0.5), got {eps}")
     p_arr = np.clip(p_arr, eps, 1.0 - eps)
-    return float(-np.mean(y_arr * np.log(p_arr) + (1.0 - y_arr) * np.log1p(-p_arr)))
+    return float(sk_log_loss(y_arr, p_arr, labels=[0, 1]))
 
 
 def _bin_edges(p: FloatArray, n_bins: int, strategy: str, *, fn: str) -> FloatArray:
@@ -380,7 +310,7 @@ def ece(
     float
         ``sum_b (n_b / n) * |mean_p_b - mean_y_b|``, in ``[0, 1]``; empty bins contribute 0.
     """
-    y_arr, p_arr = _validate_pair(y, p, fn="ece", name="p", probabilities=True)
+    y_arr, p_arr = validate_pair(y, p, fn="ece", name="p", probabilities=True)
     return _ece(y_arr, p_arr, n_bins, strategy, fn="ece")
 
 
@@ -417,7 +347,7 @@ def reliability_table(
         bins, so gaps show empty bins), ``p_low`` and ``p_high`` (bin edges), ``n`` (rows),
         ``mean_predicted`` (mean ``p``) and ``observed_rate`` (mean ``y``).
     """
-    y_arr, p_arr = _validate_pair(y, p, fn="reliability_table", name="p", probabilities=True)
+    y_arr, p_arr = validate_pair(y, p, fn="reliability_table", name="p", probabilities=True)
     edges, counts, mean_p, mean_y = _bin_stats(
         y_arr, p_arr, n_bins, strategy, fn="reliability_table"
     )
@@ -453,7 +383,7 @@ def classification_metrics(y: ArrayLike, p: ArrayLike) -> dict[str, float]:
         Keys ``auc``, ``gini``, ``ks``, ``auprc``, ``brier``, ``log_loss``, ``ece``
         (10 quantile bins), ``n`` (rows) and ``positive_rate`` (share of bads).
     """
-    y_arr, p_arr = _validate_pair(
+    y_arr, p_arr = validate_pair(
         y, p, fn="classification_metrics", name="p", probabilities=True, both_classes=True
     )
     auc_value = _auc(y_arr, p_arr)

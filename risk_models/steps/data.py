@@ -1,4 +1,4 @@
-"""Step ``data``: read or generate, validate, split, log the splits as MLflow inputs."""
+"""Step ``data``: read or generate, validate, split; log the splits as MLflow inputs."""
 
 from __future__ import annotations
 
@@ -12,15 +12,29 @@ from risk_models.config import DataConfig, PipelineConfig
 from risk_models.data import DataSpec, Splits, ValidatedData, split_data, validate_file
 from risk_models.data.synthetic import make_credit_book, make_fraud_stream
 from risk_models.data.validation import validate_frame
+from risk_models.steps.base import QUIET, LogContext, Logged, Reporter
 
 
 @dataclass(frozen=True)
-class LoadedData:
-    """Validated data, its split and where it came from."""
+class DataResult:
+    """Validated data, its split, where it came from and each split's content digest."""
 
     data: ValidatedData
     splits: Splits
     source: str
+    digests: dict[str, str]
+
+    def split_facts(self) -> dict[str, dict[str, Any]]:
+        """Rows, positive rate and content digest of every split (for summary.json)."""
+        return {
+            name: {
+                "name": name,
+                "content_digest": self.digests[name],
+                "n_rows": part.n_rows,
+                "positive_rate": part.positive_rate,
+            }
+            for name, part in self.splits.parts().items()
+        }
 
 
 def data_spec(cfg: DataConfig) -> DataSpec:
@@ -33,64 +47,86 @@ def data_spec(cfg: DataConfig) -> DataSpec:
         id_column=cfg.id_column,
         time_column=cfg.time_column,
         monotone=dict(cfg.monotone),
+        segment_column=cfg.segment_column,
+        exclude=tuple(cfg.exclude),
     )
 
 
-def load_data(cfg: PipelineConfig) -> LoadedData:
-    """Read (or generate) and validate the data, then split it."""
+def load_data(cfg: PipelineConfig) -> tuple[ValidatedData, str]:
+    """Read (or generate) and validate the data; return it with a description of its source."""
     spec = data_spec(cfg.data)
     if cfg.data.synthetic is not None:
         syn = cfg.data.synthetic
         maker = make_credit_book if syn.kind == "credit" else make_fraud_stream
         frame = maker(n_rows=syn.n_rows, seed=syn.seed).frame
         source = f"synthetic:{syn.kind}?n_rows={syn.n_rows}&seed={syn.seed}"
-        data = validate_frame(frame, spec, source)
-    else:
-        source = str(Path(cfg.data.path).resolve())  # type: ignore[arg-type]
-        data = validate_file(cfg.data.path, spec)  # type: ignore[arg-type]
-    s = cfg.split
-    splits = split_data(
-        data, method=s.method, test_size=s.test_size, valid_size=s.valid_size, seed=s.seed
-    )
-    return LoadedData(data, splits, source)
+        return validate_frame(frame, spec, source), source
+    path = cfg.data.path
+    assert path is not None  # the config guarantees one source
+    return validate_file(path, spec), str(Path(path).resolve())
 
 
-def _labelled_frame(part: ValidatedData) -> pd.DataFrame:
+def labelled_frame(part: ValidatedData) -> pd.DataFrame:
+    """A split's features with its target column, as logged and digested."""
     frame = part.X.copy()
     frame[part.spec.target] = part.y
     return frame
 
 
-def log_data(loaded: LoadedData) -> dict[str, Any]:
-    """Log each split as an MLflow dataset input; return their digests and shapes."""
-    import mlflow
+def compute_data(cfg: PipelineConfig, reporter: Reporter = QUIET) -> DataResult:
+    """Load, validate and split the data; digest every split."""
+    from risk_models.tracking.runs import content_digest
 
-    from risk_models.tracking.runs import log_frame_input
+    reporter.say("data", "loading and validating")
+    data, source = load_data(cfg)
+    s = cfg.split
+    splits = split_data(
+        data, method=s.method, test_size=s.test_size, valid_size=s.valid_size, seed=s.seed
+    )
+    digests = {n: content_digest(labelled_frame(p)) for n, p in splits.parts().items()}
+    reporter.say(
+        "data",
+        f"{data.n_rows} rows, {len(data.spec.features)} features, "
+        f"positive rate {data.positive_rate:.2%}",
+    )
+    return DataResult(data, splits, source, digests)
 
-    info: dict[str, Any] = {"source": loaded.source, "splits": {}}
-    target = loaded.data.spec.target
-    for name, part in loaded.splits.parts().items():
-        digests = log_frame_input(
-            _labelled_frame(part), name=name, context=name, source=loaded.source, targets=target
+
+def log_data(result: DataResult, ctx: LogContext) -> Logged:
+    """Log each split as a dataset input of the ``data`` run, with params and metrics."""
+    from risk_models.tracking.runs import end_run, log_frame_input, log_metrics, log_params
+
+    client = ctx.client
+    run_id = ctx.child_run("data")
+    splits: dict[str, Any] = {}
+    target = result.data.spec.target
+    for name, part in result.splits.parts().items():
+        logged = log_frame_input(
+            client,
+            run_id,
+            labelled_frame(part),
+            name=name,
+            context=name,
+            source=result.source,
+            targets=target,
         )
-        info["splits"][name] = {
-            **digests,
-            "n_rows": part.n_rows,
-            "positive_rate": part.positive_rate,
-        }
-        mlflow.log_metrics(
-            {f"{name}.n_rows": part.n_rows, f"{name}.positive_rate": part.positive_rate}
+        splits[name] = {**logged, "n_rows": part.n_rows, "positive_rate": part.positive_rate}
+        log_metrics(
+            client, run_id, name, {"n_rows": part.n_rows, "positive_rate": part.positive_rate}
         )
-    spec = loaded.data.spec
-    mlflow.log_params(
+    spec = result.data.spec
+    log_params(
+        client,
+        run_id,
         {
-            "source": loaded.source[:500],
+            "source": result.source,
             "target": spec.target,
             "positive_label": str(spec.positive_label),
             "n_features": len(spec.features),
-            "categorical": ",".join(spec.categorical)[:500] or "-",
-            "split.method": loaded.splits.method,
-            "split.seed": loaded.splits.seed,
-        }
+            "categorical": ",".join(spec.categorical) or "-",
+            "split.method": result.splits.method,
+            "split.seed": result.splits.seed,
+        },
     )
-    return info
+    end_run(client, run_id)
+    return Logged(run_id, info={"source": result.source, "splits": splits})

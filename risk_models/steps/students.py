@@ -2,172 +2,225 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from scipy.special import expit
 
 from risk_models.config import PipelineConfig, StudentConfig
-from risk_models.data import Splits
+from risk_models.data import DataSpec
 from risk_models.distill.loss import teacher_logit
-from risk_models.distill.training_set import StudentTrainingSet
 from risk_models.evaluation.fidelity import fidelity
 from risk_models.evaluation.metrics import classification_metrics
-from risk_models.steps.teachers import proba
-from risk_models.students.registry import student_class, trainer_logit
+from risk_models.steps.base import QUIET, LogContext, Logged, Reporter
+from risk_models.steps.data import DataResult
+from risk_models.steps.soft_labels import SoftLabelResult
+from risk_models.steps.teachers import TeacherResult
+from risk_models.students.protocol import Exported, Student
+from risk_models.students.registry import student_class
+
+N_REASON_ROWS = 200
+N_LATENCY_ROWS = 2000
 
 
 @dataclass(frozen=True)
-class StudentResult:
+class StudentFit:
+    """One fitted student, its exported model and its test-row evaluation."""
+
     name: str
     kind: str
-    model: Any
+    model: Student
+    exported: Exported
+    test_logit: np.ndarray
     metrics: dict[str, float]
+    valid_metrics: dict[str, float]
     fidelity: dict[str, float]
-    model_uri: str
-    version: str | None
-    run_id: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any]
+    compression: dict[str, Any]
+    reasons_sample: pd.DataFrame
+    reason_catalogue: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class StudentsResult:
+    fits: tuple[StudentFit, ...]
+
+    def by_name(self) -> dict[str, StudentFit]:
+        return {f.name: f for f in self.fits}
+
+
+def student_params(
+    scfg: StudentConfig, cfg: PipelineConfig, spec: DataSpec, takes: frozenset[str]
+) -> dict[str, Any]:
+    """The student's YAML params plus the distillation settings it declares it takes
+    (``alpha``, ``temperature``, ``monotone`` from the data roles, ``random_state``)."""
+    params = dict(scfg.params)
+    if "monotone" in takes and scfg.monotone_from_data and spec.monotone:
+        numeric = set(spec.features) - set(spec.categorical)
+        params.setdefault(
+            "monotone", {f: d for f, d in spec.monotone.items() if f in numeric and d}
+        )
+    if "random_state" in takes:
+        params.setdefault("random_state", cfg.split.seed)
+    if "alpha" in takes:
+        params.setdefault("alpha", cfg.distill.alpha)
+    if "temperature" in takes:
+        params.setdefault("temperature", cfg.distill.temperature)
+    return params
 
 
 def fit_student(
     scfg: StudentConfig,
     cfg: PipelineConfig,
-    splits: Splits,
-    training: StudentTrainingSet,
-    teacher_test_p: np.ndarray,
-) -> tuple[Any, dict[str, float], dict[str, float], dict[str, Any]]:
-    """Fit one student with the distillation loss and evaluate it against the teacher on test."""
-    params = dict(scfg.params)
-    spec = splits.train.spec
+    data: DataResult,
+    soft: SoftLabelResult,
+    teachers: TeacherResult,
+) -> StudentFit:
+    """Fit one student on the soft labels and evaluate it against the teacher on test."""
+    from risk_models.explain import compression_report, score_with_reasons
+    from risk_models.students.reasons import reason_catalogue
+    from risk_models.students.shape_table import ShapeTable
+
+    splits = data.splits
     cls = student_class(scfg.kind)
-    accepted = set(cls().get_params())
-    if scfg.monotone_from_data and spec.monotone and "monotone" in accepted:
-        numeric = [f for f in spec.features if f not in spec.categorical]
-        params.setdefault(
-            "monotone", {f: d for f, d in spec.monotone.items() if f in numeric and d}
-        )
-    if "random_state" in accepted:
-        params.setdefault("random_state", cfg.split.seed)
+    training = soft.training
     soft_target = training.teacher_proba
-    if "temperature" in accepted:  # the student applies T inside its loss
-        params.setdefault("alpha", cfg.distill.alpha)
-        params.setdefault("temperature", cfg.distill.temperature)
-    else:  # soft targets at temperature T, as one label per row
-        T = cfg.distill.temperature
-        soft_target = 1.0 / (1.0 + np.exp(-teacher_logit(soft_target) / T))
-    model = cls(**params)
+    if "temperature" not in cls.distill_params:  # soft targets at T, one label per row
+        soft_target = expit(teacher_logit(soft_target) / cfg.distill.temperature)
+    model: Student = cls(**student_params(scfg, cfg, splits.train.spec, cls.distill_params))
     model.fit(
         training.X,
         training.y,
         soft_target=soft_target,
         eval_set=(splits.valid.X, splits.valid.y),
     )
+    valid = splits.valid
+    valid_p = expit(np.asarray(model.decision_function(valid.X), dtype=float))
     test = splits.test
-    p = proba(model, test.X)
-    metrics = classification_metrics(test.y, p)
-    fid = fidelity(teacher_test_p, p, test.y)
-    extra: dict[str, Any] = {
+    logit = np.asarray(model.decision_function(test.X), dtype=float)
+    p = expit(logit)
+    exported = model.export()
+    diff = np.abs(logit - np.asarray(model.trainer_logit(test.X)))
+    facts: dict[str, Any] = {
         "n_train_rows": training.n_real,
         "n_transfer_rows": training.n_transfer,
+        "table_vs_trainer_max_abs_diff": float(diff.max()),
     }
-    trainer = trainer_logit(model, test.X)
-    if trainer is not None:  # the exported table/rules must score as the trainer does
-        diff = np.abs(model.decision_function(test.X) - np.asarray(trainer))
-        extra["table_vs_trainer_max_abs_diff"] = float(diff.max())
-    explained = model.explain()
-    if hasattr(explained, "n_cells"):
-        extra["n_cells"] = explained.n_cells()
-        extra["n_terms"] = len(explained.terms)
-    return model, metrics, fid, extra
+    catalogue = None
+    if isinstance(exported, ShapeTable):
+        facts["n_cells"] = exported.n_cells()
+        facts["n_terms"] = len(exported.terms)
+        catalogue = reason_catalogue(exported)
+    return StudentFit(
+        name=scfg.name,
+        kind=scfg.kind,
+        model=model,
+        exported=exported,
+        test_logit=logit,
+        metrics=classification_metrics(test.y, p),
+        valid_metrics=classification_metrics(valid.y, valid_p),
+        fidelity=fidelity(teachers.test.proba, p, test.y),
+        facts=facts,
+        compression=compression_report(exported, teachers.profile, test.X.head(N_LATENCY_ROWS)),
+        reasons_sample=score_with_reasons(exported, test.X.head(N_REASON_ROWS), k=4),
+        reason_catalogue=catalogue,
+    )
+
+
+def compute_students(
+    cfg: PipelineConfig,
+    data: DataResult,
+    soft: SoftLabelResult,
+    teachers: TeacherResult,
+    reporter: Reporter = QUIET,
+) -> StudentsResult:
+    """Fit every configured student, in order."""
+    fits = []
+    for scfg in cfg.students:
+        reporter.say("students", f"fitting {scfg.name} ({scfg.kind})")
+        fit = fit_student(scfg, cfg, data, soft, teachers)
+        reporter.say(
+            "students",
+            f"{fit.name}: test AUC {fit.metrics['auc']:.4f}, "
+            f"AUC gap {fit.fidelity['auc_gap']:+.4f}",
+        )
+        fits.append(fit)
+    return StudentsResult(tuple(fits))
+
+
+def lineage_of(fit: StudentFit, data: DataResult, ctx: LogContext) -> dict[str, str]:
+    """Tags that link a student's model version to its teachers, soft labels and data."""
+    teachers = ctx.logged["teachers"]
+    teacher_runs = {**teachers.children, "ensemble": teachers.run_id}
+    digests = dict(data.digests)
+    digests.update(ctx.logged["soft_labels"].info.get("digests", {}))
+    return {
+        "risk_models.student": fit.name,
+        "risk_models.student_kind": fit.kind,
+        "risk_models.parent_run_id": ctx.parent_run_id,
+        "risk_models.soft_labels_run_id": ctx.logged["soft_labels"].run_id,
+        "risk_models.config_hash": ctx.config_hash,
+        "risk_models.source": data.source[:500],
+        **{f"risk_models.teacher_run_id.{k}": v for k, v in teacher_runs.items()},
+        **{f"risk_models.digest.{k}": v for k, v in digests.items()},
+    }
+
+
+def log_students(
+    result: StudentsResult, cfg: PipelineConfig, data: DataResult, ctx: LogContext
+) -> Logged:
+    """One child run per student: params, metrics, exported model, reasons, logged pyfunc."""
+    children: dict[str, str] = {}
+    info: dict[str, Any] = {}
+    for fit in result.fits:
+        run_id = ctx.child_run(f"students.{fit.name}")
+        children[fit.name] = run_id
+        info[fit.name] = log_student(fit, cfg, data, ctx, run_id)
+    return Logged(ctx.parent_run_id, children=children, info=info)
 
 
 def log_student(
-    scfg: StudentConfig,
-    model: Any,
-    metrics: dict[str, float],
-    fid: dict[str, float],
-    extra: dict[str, Any],
-    splits: Splits,
-    cfg: PipelineConfig,
-    output_dir: Path,
-    *,
-    teacher: Any = None,
-) -> tuple[Any, Path]:
-    """Log params, metrics, the exported table/rules (and points table) and register a version.
-
-    Also logs a sample of reason codes (and, for a shape table, the reason-code catalogue)
-    under ``explain/``; given the ``teacher`` ensemble, measures the student's compression
-    against it, logs the figures as ``compression.*`` metrics and adds them to ``extra`` (in
-    place, so that they reach ``summary.json``).
-
-    Returns MLflow's ``ModelInfo`` and the local path of the exported model file.
-    """
-    import mlflow
-
-    from risk_models.tracking.mlflow_model import artifact_name, log_student_model
-    from risk_models.tracking.runs import log_metrics
-
-    mlflow.log_params({"kind": scfg.kind, **model.get_params()})
-    log_metrics("test", metrics)
-    log_metrics("fidelity", fid)
-    log_metrics("", extra)
-    exported = model.explain()
-    key = artifact_name(exported)
-    folder = output_dir / "students" / scfg.name
-    path = exported.save(folder / f"{key}.json")
-    mlflow.log_artifact(str(path), artifact_path="explain")
-    if hasattr(model, "export_points"):  # scorecards: the points table a reviewer reads
-        for suffix in ("csv", "json"):
-            points = model.export_points(folder / f"points.{suffix}")
-            mlflow.log_artifact(str(points), artifact_path="explain")
-    if hasattr(exported, "to_text"):
-        mlflow.log_text(exported.to_text(), "explain/rules.txt")
-    log_explanations(exported, splits, extra, teacher=teacher)
-    info = log_student_model(
-        exported,
-        name="model",
-        input_example=splits.train.X,
-        registered_model_name=cfg.registry.model_name,
-    )
-    return info, path
-
-
-def log_explanations(
-    exported: Any,
-    splits: Splits,
-    extra: dict[str, Any],
-    *,
-    teacher: Any = None,
-    n_reason_rows: int = 200,
-    n_latency_rows: int = 2000,
+    fit: StudentFit, cfg: PipelineConfig, data: DataResult, ctx: LogContext, run_id: str
 ) -> dict[str, Any]:
-    """Log reason codes of the first test rows and, given a teacher, the compression figures.
-
-    Artifacts ``explain/reasons_sample.csv`` (:func:`~risk_models.explain.score_with_reasons`
-    on the first ``n_reason_rows`` test rows, k=4, best-bin reference) and, for a shape
-    table, ``explain/reason_catalogue.csv``. With ``teacher``, the
-    :func:`~risk_models.explain.compression_report` on the first ``n_latency_rows`` test rows
-    is logged as ``compression.*`` metrics and merged into ``extra`` in place.
-
-    Returns the compression report (empty without a teacher).
-    """
+    """Log one student into ``run_id`` (not registered: that is the ``register`` step's
+    decision); return its logged model's URI and the local model file."""
     import mlflow
 
-    from risk_models.explain import compression_report, score_with_reasons
-    from risk_models.students.reasons import reason_catalogue
-    from risk_models.students.shape_table import ShapeTable
-    from risk_models.tracking.runs import log_metrics
+    from risk_models.registry import log_test_scores
+    from risk_models.students.rules import RuleSet
+    from risk_models.tracking.mlflow_model import artifact_name, log_student_model
+    from risk_models.tracking.runs import end_run, log_metrics, log_params
 
-    sample = score_with_reasons(exported, splits.test.X.head(n_reason_rows), k=4)
-    mlflow.log_text(sample.to_csv(index=False), "explain/reasons_sample.csv")
-    if isinstance(exported, ShapeTable):
-        catalogue = reason_catalogue(exported)
-        mlflow.log_text(catalogue.to_csv(index=False), "explain/reason_catalogue.csv")
-    if teacher is None:
-        return {}
-    report = compression_report(exported, teacher, splits.test.X.head(n_latency_rows))
-    log_metrics("compression", report)
-    extra.update(report)
-    return report
+    client = ctx.client
+    log_params(client, run_id, {"kind": fit.kind, **fit.model.get_params()})
+    log_metrics(client, run_id, "test", fit.metrics)
+    log_metrics(client, run_id, "valid", fit.valid_metrics)
+    log_metrics(client, run_id, "fidelity", fit.fidelity)
+    log_metrics(client, run_id, "", fit.facts)
+    log_metrics(client, run_id, "compression", fit.compression)
+    folder = ctx.output_dir / "students" / fit.name
+    path = fit.exported.save(folder / f"{artifact_name(fit.exported)}.json")
+    client.log_artifact(run_id, str(path), artifact_path="explain")
+    for extra in fit.model.export_artifacts(folder):
+        client.log_artifact(run_id, str(extra), artifact_path="explain")
+    if isinstance(fit.exported, RuleSet):
+        client.log_text(run_id, fit.exported.to_text(), "explain/rules.txt")
+    client.log_text(run_id, fit.reasons_sample.to_csv(index=False), "explain/reasons_sample.csv")
+    if fit.reason_catalogue is not None:
+        client.log_text(
+            run_id, fit.reason_catalogue.to_csv(index=False), "explain/reason_catalogue.csv"
+        )
+    test = data.splits.test
+    log_test_scores(
+        client, run_id, y=test.y, logit=fit.test_logit, features=test.X, row_ids=test.ids
+    )
+    with mlflow.start_run(run_id=run_id):
+        model_info = log_student_model(
+            fit.exported,
+            name="model",
+            input_example=data.splits.train.X,
+        )
+    end_run(client, run_id)
+    return {"model_uri": model_info.model_uri, "model_file": str(path)}

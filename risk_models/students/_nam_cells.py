@@ -5,20 +5,17 @@ categoricals), with the training weight share of each cell and the cells forced 
 reaches the network only as its cell indices, laid out in one flat table: the numeric
 features' cells as an ``(n_numeric, C + 1)`` block (``C`` ordered bins padded to the widest
 feature, then the missing bin), every categorical feature's cells, then every pair's grid.
-Input frames are checked once on the way in (:func:`check_frame`).
+Input frames are checked once on the way in (:func:`risk_models.data.inputs.check_frame`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from risk_models.students._fit_inputs import ensure_frame
-from risk_models.students.design import is_categorical
+from risk_models.data.inputs import is_categorical
 from risk_models.students.shape_table import Axis, Term, to_level_strings
 
 
@@ -104,42 +101,6 @@ def build_features(
             neutral[: axis.missing_index] = True
         feats.append(Feature(name, axis, freq, neutral, reps, int(monotone.get(name, 0))))
     return feats
-
-
-def check_frame(X: Any, columns: list[str] | None = None) -> pd.DataFrame:
-    """``X`` as a non-empty 2-D DataFrame; refuses sparse, complex and 1-D input.
-
-    With ``columns`` (the fitted names), an array must have that many columns and takes those
-    names by position; a DataFrame must hold them (extra columns are dropped).
-    """
-    if sp.issparse(X):
-        raise TypeError("NAMStudent does not accept sparse input; pass a dense DataFrame or array")
-    if not isinstance(X, pd.DataFrame):
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise ValueError(
-                f"Expected 2D array, got {arr.ndim}D array instead. Reshape your data either "
-                "using array.reshape(-1, 1) if your data has a single feature or "
-                "array.reshape(1, -1) if it contains a single sample."
-            )
-        if np.iscomplexobj(arr):
-            raise ValueError("Complex data not supported")
-        if columns is not None and arr.shape[1] != len(columns):
-            raise ValueError(
-                f"X has {arr.shape[1]} features, but NAMStudent is expecting "
-                f"{len(columns)} features as input"
-            )
-        X = arr
-    X = ensure_frame(X, columns=columns)
-    if X.shape[1] == 0:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required."
-        )
-    if len(X) == 0:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
-        )
-    return X
 
 
 def layout_cells(

@@ -1,13 +1,12 @@
-"""Training loop of the NAM student: the distillation loss in Torch, AdamW, early stopping.
+"""Training of the NAM student: the distillation loss in Torch over the shared epoch loop.
 
-Training runs in float32 on the chosen device, in shuffled mini-batches, and keeps the
-weights of the epoch with the lowest validation loss (the same distillation loss, on the
-validation rows).
+Training runs in float32 on the chosen device, in shuffled mini-batches
+(:func:`risk_models.torch_loop.train_epochs`), and keeps the weights of the epoch with the
+lowest validation loss (the same distillation loss, on the validation rows).
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -18,6 +17,7 @@ import torch
 from torch.nn import functional as F
 
 from risk_models.students._nam_network import NAMNet
+from risk_models.torch_loop import seeded_torch, train_epochs
 
 # Records under the estimator's module, where they were logged before the split.
 log = logging.getLogger("risk_models.students.nam")
@@ -82,19 +82,12 @@ def train_module(
     (on ``device``, in eval mode, with the best epoch's weights), the per-epoch history and
     the 1-based best epoch. Torch's global random state is left as it was.
     """
-    cuda = [torch.cuda.current_device()] if device == "cuda" else []
-    threads = torch.get_num_threads()
-    if device == "cpu":
-        # A step's work is one batch plus the cell tables, whatever n is; at these sizes
-        # thread start-up costs more than it gains (20k x 12: 2.2 s on 1 thread, 13 s on 2).
-        torch.set_num_threads(1)
-    try:
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
-            net = make_net().to(device)
-            history, best_epoch = _run_epochs(net, train, valid, settings, device, seed)
-    finally:
-        torch.set_num_threads(threads)
+    # On CPU, one thread: a step's work is one batch plus the cell tables, whatever n is; at
+    # these sizes thread start-up costs more than it gains (20k x 12: 2.2 s on 1 thread,
+    # 13 s on 2).
+    with seeded_torch(device, seed, cpu_threads=1):
+        net = make_net().to(device)
+        history, best_epoch = _run_epochs(net, train, valid, settings, device, seed)
     return net, history, best_epoch
 
 
@@ -106,7 +99,7 @@ def _run_epochs(
     dev: str,
     seed: int,
 ) -> tuple[list[dict[str, float | int]], int]:
-    """AdamW epochs until ``patience`` epochs bring no lower validation loss."""
+    """The distillation loss (plus the output penalty) over :func:`train_epochs`."""
     idx_tr, y_tr, q_tr, w_tr = train
     idx_va, t_va, q_va = valid
     xi = torch.as_tensor(idx_tr, device=dev)
@@ -116,47 +109,22 @@ def _run_epochs(
     vi = torch.as_tensor(idx_va, device=dev)
     tv = torch.as_tensor(t_va, dtype=torch.float32, device=dev)
     qv = None if q_va is None else torch.as_tensor(q_va, dtype=torch.float32, device=dev)
-    optim = torch.optim.AdamW(
-        net.parameters(),
-        lr=float(settings.learning_rate),
-        weight_decay=float(settings.weight_decay),
-    )
     alpha, T = float(settings.alpha), float(settings.temperature)
     pen, fdrop = float(settings.output_penalty), float(settings.feature_dropout)
-    shuffle = torch.Generator().manual_seed(seed)
-    n, bs = len(y), int(settings.batch_size)
-    best_loss, best_state, best_epoch, stale = np.inf, None, 0, 0
-    history: list[dict[str, float | int]] = []
-    for epoch in range(1, int(settings.max_epochs) + 1):
-        net.train()
-        order = torch.randperm(n, generator=shuffle).to(dev)
-        total = torch.zeros((), device=dev)
-        for start in range(0, n, bs):
-            b = order[start : start + bs]
-            z, contrib = net(xi[b], fdrop)
-            rows = torch_distillation_loss(z, y[b], None if q is None else q[b], alpha, T)
-            loss = (rows * w[b]).mean()
-            if pen > 0 and contrib.shape[1]:
-                loss = loss + pen * contrib.pow(2).mean()
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            optim.step()
-            total += loss.detach() * len(b)
-        net.eval()
-        with torch.inference_mode():
-            zv, _ = net(vi)
-            valid_loss = float(torch_distillation_loss(zv, tv, qv, alpha, T).mean())
-        train_loss = float(total) / n
-        history.append({"epoch": epoch, "train_loss": train_loss, "valid_loss": valid_loss})
-        log.debug("epoch %d: train %.5f valid %.5f", epoch, train_loss, valid_loss)
-        if valid_loss < best_loss - 1e-7:
-            best_loss, best_epoch, stale = valid_loss, epoch, 0
-            best_state = copy.deepcopy(net.state_dict())
-        else:
-            stale += 1
-            if stale >= int(settings.patience):
-                break
-    if best_state is not None:
-        net.load_state_dict(best_state)
-    net.eval()
-    return history, best_epoch
+
+    def batch_loss(b: torch.Tensor) -> torch.Tensor:
+        z, contrib = net(xi[b], fdrop)
+        rows = torch_distillation_loss(z, y[b], None if q is None else q[b], alpha, T)
+        loss = (rows * w[b]).mean()
+        if pen > 0 and contrib.shape[1]:
+            loss = loss + pen * contrib.pow(2).mean()
+        return loss
+
+    def valid_loss() -> torch.Tensor:
+        zv, _ = net(vi)
+        return torch_distillation_loss(zv, tv, qv, alpha, T).mean()
+
+    n, report = len(y), log.debug
+    return train_epochs(
+        net, batch_loss, valid_loss, settings, n_rows=n, device=dev, seed=seed, report=report
+    )

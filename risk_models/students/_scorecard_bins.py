@@ -13,23 +13,15 @@ import math
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.special import expit, log_expit
+from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from risk_models.distill.loss import distillation_grad_hess
-from risk_models.students._scorecard_points import _feature_points
+from risk_models.data.inputs import is_categorical
+from risk_models.distill.loss import distillation_grad_hess, distillation_row_loss
+from risk_models.students._scorecard_points import feature_points
 from risk_models.students.binning import FeatureBins, bin_categorical, bin_numeric, numeric_bins
-from risk_models.students.design import is_categorical
 
 _MAX_STEP = 4.0  # cap on the Newton step (log-odds) in the working response of backfitting
-
-
-def _row_loss(z: np.ndarray, y: np.ndarray, t: np.ndarray, alpha: float, T: float) -> np.ndarray:
-    """Per-row distillation loss (the summand of ``distillation_loss``)."""
-    hard = -(y * log_expit(z) + (1 - y) * log_expit(-z))
-    q = expit(t / T)
-    soft = -(q * log_expit(z / T) + (1 - q) * log_expit(-z / T))
-    return alpha * hard + (1 - alpha) * T * T * soft
 
 
 def fit_bins_and_coef(
@@ -153,7 +145,7 @@ def fit_bin_coefficients(
     def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
         z = B @ th
         pen = 0.5 * float(th @ (ridge @ th))
-        loss = float(np.sum(w * _row_loss(z, y, t, alpha, temperature)) / W) + pen
+        loss = float(np.sum(w * distillation_row_loss(z, y, t, alpha, temperature)) / W) + pen
         return loss, z
 
     f, z = objective(theta)
@@ -201,7 +193,7 @@ def _merge_flat_steps(
         if fb.axis.kind != "numeric":
             continue
         k = fb.n_intervals()
-        flat = np.flatnonzero(np.diff(_feature_points(coef[f], factor)[0][:k]) == 0)
+        flat = np.flatnonzero(np.diff(feature_points(coef[f], factor)[0][:k]) == 0)
         if flat.size == 0:
             continue
         drop = set(flat.tolist())  # step j sits on edge j

@@ -1,8 +1,9 @@
 """Points of :class:`~risk_models.students.scorecard.ScorecardStudent`: scaling, PD, export.
 
 Steps 3 to 5 of the fit described in :mod:`risk_models.students.scorecard`: the
-points-to-double-odds scaling and the integer points of each feature, the Platt map from
-points to PD, the exported shape table, and the points table (built, written, read back).
+points-to-double-odds scaling and the integer points of each feature, the exported shape
+table, and the points table (built, written, read back). The Platt map from points to PD is
+:func:`risk_models.evaluation.calibration.fit_platt`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.special import expit
 
-from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.atomic import atomic_path, atomic_write_text, read_json
 from risk_models.students.binning import FeatureBins
 from risk_models.students.shape_table import ShapeTable, Term
 
@@ -39,25 +38,11 @@ def points_scaling(base_points: float, base_odds: float, pdo: float) -> tuple[fl
     return factor, base_points - factor * math.log(base_odds)
 
 
-def _feature_points(coef: np.ndarray, factor: float) -> tuple[np.ndarray, float]:
+def feature_points(coef: np.ndarray, factor: float) -> tuple[np.ndarray, float]:
     """Integer points of one feature's bins (worst bin 0) and the shift taken off them."""
     raw = -factor * np.asarray(coef, dtype=np.float64)
     shift = float(raw.min()) if raw.size else 0.0
     return np.rint(raw - shift).astype(np.int64), shift
-
-
-def _fit_platt(s: np.ndarray, target: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """``(c, d)`` minimising the weighted cross-entropy of ``sigmoid(c * s + d)`` (soft ok)."""
-    W = w.sum()
-
-    def f(p: np.ndarray) -> tuple[float, np.ndarray]:
-        z = p[0] * s + p[1]
-        loss = np.sum(w * (np.logaddexp(0.0, z) - target * z)) / W
-        r = w * (expit(z) - target) / W
-        return float(loss), np.array([np.sum(r * s), np.sum(r)])
-
-    res = minimize(f, np.array([1.0, 0.0]), jac=True, method="BFGS", options={"gtol": 1e-10})
-    return float(res.x[0]), float(res.x[1])
 
 
 def export_shape_table(
@@ -101,19 +86,30 @@ def points_table(
     y: np.ndarray,
     q: np.ndarray | None,
     w: np.ndarray,
+    counted: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per table cell plus the base row: points, training count, share, bad rates."""
+    """One row per table cell plus the base row: points, training count, share, bad rates.
+
+    ``n_train``, ``share`` and the bad rates describe the rows ``counted`` marks (the real
+    training rows; all rows when None); ``n_transfer`` counts the other rows of each cell.
+    """
+    counted = np.ones(len(X), dtype=bool) if counted is None else np.asarray(counted, bool)
+    Xc, yc, wc = X[counted], y[counted], w[counted]
+    qc = None if q is None else q[counted]
+    n_real = len(Xc)
     rows: list[dict[str, Any]] = [
         {"feature": BASE_ROW, "bin": "all rows", "group": -1, "points": base_points,
-         "n_train": len(X), "share": 1.0, "bad_rate": float(np.average(y, weights=w)),
-         "bad_rate_teacher": float(np.average(q, weights=w)) if q is not None else np.nan}
+         "n_train": n_real, "n_transfer": int(len(X) - n_real), "share": 1.0,
+         "bad_rate": float(np.average(yc, weights=wc)),
+         "bad_rate_teacher": float(np.average(qc, weights=wc)) if qc is not None else np.nan}
     ]  # fmt: skip
     for f, fb in bins.items():
-        cells = fb.axis.index(X[f])
+        cells = fb.axis.index(Xc[f])
         n = np.bincount(cells, minlength=fb.axis.size)
-        wy = np.bincount(cells, weights=w * y, minlength=fb.axis.size)
-        wq = np.bincount(cells, weights=w * q, minlength=fb.axis.size) if q is not None else 0
-        ws = np.bincount(cells, weights=w, minlength=fb.axis.size)
+        n_other = np.bincount(fb.axis.index(X[f][~counted]), minlength=fb.axis.size)
+        wy = np.bincount(cells, weights=wc * yc, minlength=fb.axis.size)
+        wq = np.bincount(cells, weights=wc * qc, minlength=fb.axis.size) if qc is not None else 0
+        ws = np.bincount(cells, weights=wc, minlength=fb.axis.size)
         labels = fb.axis.labels()
         for c, label in enumerate(labels):
             g = fb.cell_bin[c]
@@ -125,9 +121,10 @@ def points_table(
                     "group": g,
                     "points": int(points[f][g]),
                     "n_train": int(n[c]),
-                    "share": float(n[c] / len(X)),
+                    "n_transfer": int(n_other[c]),
+                    "share": float(n[c] / n_real),
                     "bad_rate": float(wy[c] / ws[c]) if ok else np.nan,
-                    "bad_rate_teacher": float(wq[c] / ws[c]) if ok and q is not None
+                    "bad_rate_teacher": float(wq[c] / ws[c]) if ok and qc is not None
                     else np.nan,
                 }
             )  # fmt: skip
@@ -168,7 +165,7 @@ def read_points_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return pd.read_csv(path, keep_default_na=False, na_values=[""])
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    if doc.get("format") != POINTS_TABLE_FORMAT:
+    doc = read_json(path, "points table")
+    if not isinstance(doc, dict) or doc.get("format") != POINTS_TABLE_FORMAT:
         raise ValueError(f"{path}: not a points table (format={doc.get('format')!r})")
     return pd.DataFrame(doc["rows"]).astype({"bad_rate": float, "bad_rate_teacher": float})

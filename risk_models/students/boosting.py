@@ -21,7 +21,7 @@ import numpy as np
 from risk_models.distill.loss import mixed_target, teacher_logit, xgb_objective
 from risk_models.students.design import MISSING_LEVEL, AdditiveDesign
 from risk_models.students.shape_table import Axis, ShapeTable, Term
-from risk_models.xgb_utils import base_margin, booster_json
+from risk_models.xgb_utils import base_margin, booster_json, train_booster
 
 
 @dataclass(frozen=True)
@@ -101,27 +101,20 @@ def train_stage(
     num_boost_round: int,
     early_stopping_rounds: int | None,
 ) -> Any:
-    """Train one booster on ``target``; with ``dvalid``, stop early and keep the best trees."""
-    import xgboost as xgb
+    """Train one booster on ``target``; with ``dvalid``, stop early and keep the best trees.
 
-    params = {**params, **target.params()}
-    evals = [(dvalid, "valid")] if dvalid is not None else []
-    extra: dict[str, Any] = {}
-    if target.obj is not None:
-        extra["obj"] = target.obj
-        if evals:
-            extra["custom_metric"] = _logloss_metric
-    booster = xgb.train(
-        params,
+    :func:`risk_models.xgb_utils.train_booster` with the target's objective, base score and,
+    under a custom objective, log loss against the soft labels as the early-stopping metric.
+    """
+    booster, _ = train_booster(
+        {**params, **target.params()},
         dtrain,
+        dvalid,
         num_boost_round=num_boost_round,
-        evals=evals,
-        early_stopping_rounds=early_stopping_rounds if evals else None,
-        verbose_eval=False,
-        **extra,
+        early_stopping_rounds=early_stopping_rounds,
+        obj=target.obj,
+        custom_metric=_logloss_metric if target.obj is not None else None,
     )
-    if evals and early_stopping_rounds:
-        booster = booster[: int(booster.best_iteration) + 1]
     return booster
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from risk_models.data.inputs import is_categorical
 from risk_models.students.shape_table import to_level_strings
 
 MISSING_LEVEL = "<missing>"
@@ -88,13 +89,3 @@ class AdditiveDesign:
         if not blocks:
             return np.zeros((len(X), 0), dtype=np.float32)
         return np.hstack(blocks)
-
-
-def is_categorical(s: pd.Series) -> bool:
-    """Whether a column is treated as categorical (category, string, object or bool dtype)."""
-    return (
-        isinstance(s.dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(s.dtype)
-        or pd.api.types.is_string_dtype(s.dtype)
-        or pd.api.types.is_bool_dtype(s.dtype)
-    )

@@ -12,6 +12,12 @@ Fitting runs in three stages:
    design columns only, starting from the current margin. Such a tree is a function of the
    pair alone, so the pair booster is evaluated on the grid of its own split thresholds and
    stored as a 2-D :class:`~risk_models.students.shape_table.Term` named ``"a x b"``.
+
+A pair table's numeric edges are clipped to the training range of their feature
+(:func:`clip_pair_term`): XGBoost separates missing from present values with a split above
+the largest value it has seen (about twice it), which would show as a bin such as
+``>= 1256`` on a feature whose largest value is 629. Values beyond the training range score as
+the nearest observed cell, in the table and in the boosters' own path alike (``pair_ranges_``).
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.utils.validation import check_is_fitted
 
+from risk_models.data.inputs import check_frame, is_categorical
 from risk_models.device import auto_threads
+from risk_models.students import param_specs
 from risk_models.students.boosting import DistillTarget, leaf_sum, monotone_param, train_stage
-from risk_models.students.design import MISSING_LEVEL, AdditiveDesign, is_categorical
-from risk_models.students.gam import GAMStudent, as_frame
+from risk_models.students.design import MISSING_LEVEL, AdditiveDesign
+from risk_models.students.gam import GAMStudent
 from risk_models.students.shape_table import Axis, ShapeTable, Term, to_level_strings
 from risk_models.xgb_utils import booster_json, xgb_device_params
 
@@ -51,10 +60,12 @@ class GA2MStudent(GAMStudent):
     are the additive stage's), plus ``pair_ranking_`` (every candidate pair as
     ``(feature_a, feature_b, score)``, best first), ``pairs_`` (the chosen pairs: the best
     ``n_pairs``, less any that explain none of the residual),
-    ``pair_boosters_`` and ``pair_designs_`` (one per chosen pair).
+    ``pair_boosters_`` and ``pair_designs_`` (one per chosen pair), and ``pair_ranges_``
+    (numeric pair feature -> its ``(min, max)`` in training, where its table edges stop).
     """
 
-    _student = "ga2m"
+    kind = "ga2m"
+    _parameter_constraints = param_specs.GA2M
 
     def __init__(
         self,
@@ -104,8 +115,7 @@ class GA2MStudent(GAMStudent):
         sample_weight: Any = None,
     ) -> GA2MStudent:
         """Fit the additive stage, rank pairs, then boost the chosen pair terms."""
-        X = as_frame(X, type(self).__name__)
-        self._check_pair_params()
+        X = check_frame(X, owner=type(self).__name__)
         X, target = self._prepare(X, y, soft_target, sample_weight)
         self._fit_main_effects(X, target, eval_set)
         additive = self.shape_table_
@@ -117,13 +127,15 @@ class GA2MStudent(GAMStudent):
             valid = (Xv, np.asarray(eval_set[1], dtype=np.float64), self._stump_margin(Xv))
         self.pair_designs_: list[AdditiveDesign] = []
         self.pair_boosters_: list[Any] = []
+        self.pair_ranges_ = observed_ranges(X, {f for p in self.pairs_ for f in p})
         pair_terms: list[Term] = []
         for a, b in self.pairs_:
             design = AdditiveDesign.fit(X[[a, b]])
             booster, margin, valid = self._fit_pair(X, design, target, margin, valid)
             self.pair_designs_.append(design)
             self.pair_boosters_.append(booster)
-            pair_terms.append(export_pair_term(booster, design, f"{a} x {b}"))
+            term = export_pair_term(booster, design, f"{a} x {b}")
+            pair_terms.append(clip_pair_term(term, X))
         used = set(additive.features) | {f for p in self.pairs_ for f in p}
         meta = {
             **additive.metadata,
@@ -139,12 +151,6 @@ class GA2MStudent(GAMStudent):
         self._verify()
         return self
 
-    def _check_pair_params(self) -> None:
-        for name, low in (("n_pairs", 0), ("pair_max_bin", 2), ("pair_rounds", 1)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
-
     def _choose_pairs(self, X: pd.DataFrame, target: DistillTarget, margin: np.ndarray) -> None:
         """Rank every pair on the additive stage's residual; keep the best ``n_pairs``.
 
@@ -154,7 +160,7 @@ class GA2MStudent(GAMStudent):
         if target.teacher_logit is not None:
             residual = target.teacher_logit - margin
         else:
-            residual = target.label - 1.0 / (1.0 + np.exp(-margin))
+            residual = target.label - expit(margin)
         w = np.ones(len(X)) if target.weight is None else target.weight
         self.pair_ranking_ = rank_pairs(X, residual, w, max_bin=self.pair_max_bin)
         floor = 1e-9 * float(np.sum(w * residual**2))
@@ -218,13 +224,61 @@ class GA2MStudent(GAMStudent):
         check_is_fitted(self, "pair_boosters_")
         X = self._frame(X)
         total = self._stump_margin(X, exact=exact)
+        clipped = clip_to_ranges(X, self.pair_ranges_)
         for design, booster in zip(self.pair_designs_, self.pair_boosters_, strict=True):
-            d = xgb.DMatrix(design.transform(X), base_margin=np.zeros(len(X)), missing=np.nan)
+            d = xgb.DMatrix(design.transform(clipped), base_margin=np.zeros(len(X)), missing=np.nan)
             if exact:
                 total = total + leaf_sum(booster, d)
             else:
                 total = total + booster.predict(d, output_margin=True).astype(np.float64)
         return total
+
+
+def observed_ranges(X: pd.DataFrame, features: set[str]) -> dict[str, tuple[float, float]]:
+    """Numeric feature -> ``(min, max)`` of its non-missing training values (others left out)."""
+    out: dict[str, tuple[float, float]] = {}
+    for f in X.columns:
+        if f not in features or is_categorical(X[f]):
+            continue
+        x = pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=np.float64)
+        x = x[~np.isnan(x)]
+        if x.size:
+            out[f] = (float(x.min()), float(x.max()))
+    return out
+
+
+def clip_to_ranges(X: pd.DataFrame, ranges: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """``X`` with each ranged column clipped to its ``(min, max)``; missing stays missing."""
+    if not ranges:
+        return X
+    out = X.copy()
+    for f, (lo, hi) in ranges.items():
+        out[f] = np.clip(pd.to_numeric(out[f], errors="coerce").to_numpy(np.float64), lo, hi)
+    return out
+
+
+def clip_pair_term(term: Term, X: pd.DataFrame) -> Term:
+    """``term`` with every numeric axis cut to the cells the training rows ``X`` occupy.
+
+    Edges below the first occupied cell or above the last are dropped and the cells beyond
+    them merged into their occupied neighbour (whose value they take); the missing cell is
+    kept. Rows inside the training range score as before.
+    """
+    axes, values = list(term.axes), term.values
+    for k, axis in enumerate(term.axes):
+        if axis.kind != "numeric" or not axis.edges:
+            continue
+        idx = axis.index(X[axis.feature])
+        cells = idx[idx != axis.missing_index]
+        if cells.size == 0:
+            continue
+        lo, hi = int(cells.min()), int(cells.max())
+        if lo == 0 and hi == len(axis.edges):
+            continue
+        keep = [*range(lo, hi + 1), axis.missing_index]
+        values = np.take(values, keep, axis=k)
+        axes[k] = Axis(axis.feature, "numeric", edges=tuple(axis.edges[lo:hi]))
+    return Term(term.name, tuple(axes), values)
 
 
 def fast_bins(

@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from risk_models.base import LogOddsClassifierMixin
+from risk_models.data.inputs import check_fit_inputs, check_frame, is_categorical
 from risk_models.device import auto_threads
-from risk_models.students._fit_inputs import as_frame, check_fit_inputs
+from risk_models.params import validate_estimator_params
+from risk_models.students import param_specs
 from risk_models.students.boosting import (
     DistillTarget,
     export_stump_table,
@@ -36,12 +36,13 @@ from risk_models.students.boosting import (
     start_margin,
     train_stage,
 )
-from risk_models.students.design import AdditiveDesign, is_categorical
+from risk_models.students.design import AdditiveDesign
+from risk_models.students.protocol import DistilledStudent
 from risk_models.students.shape_table import ShapeTable
 from risk_models.xgb_utils import booster_json, xgb_device_params
 
 
-class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
+class GAMStudent(DistilledStudent):
     """Generalised additive model distilled from soft labels.
 
     XGBoost with ``max_depth=1`` (stumps) is purely additive: every tree changes one feature's
@@ -70,7 +71,8 @@ class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
     ``n_features_in_``.
     """
 
-    _student = "gam"
+    kind = "gam"
+    _parameter_constraints = param_specs.GAM
 
     def __init__(
         self,
@@ -101,18 +103,7 @@ class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self, X: pd.DataFrame) -> dict[str, int]:
-        if not 0.0 <= float(self.alpha) <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
-        if not float(self.temperature) > 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        if self.max_terms is not None and (
-            isinstance(self.max_terms, bool)
-            or not isinstance(self.max_terms, (int, np.integer))
-            or self.max_terms < 1
-        ):
-            raise ValueError(
-                f"max_terms must be a positive integer or None, got {self.max_terms!r}"
-            )
+        validate_estimator_params(self)
         mono = dict(self.monotone or {})
         numeric = {c for c in X.columns if not is_categorical(X[c])}
         bad = sorted(set(mono) - numeric)
@@ -120,9 +111,6 @@ class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"monotone constraints given for {bad}, which are not numeric features of X"
             )
-        bad_dir = {f: d for f, d in mono.items() if d not in (-1, 0, 1)}
-        if bad_dir:
-            raise ValueError(f"monotone directions must be -1, 0 or +1; got {bad_dir}")
         return {f: int(d) for f, d in mono.items() if d}
 
     def _booster_params(self, design: AdditiveDesign, n_rows: int) -> dict[str, Any]:
@@ -151,7 +139,7 @@ class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
 
         ``eval_set=(X_valid, target_valid)`` enables early stopping; its target may be soft.
         """
-        X = as_frame(X, type(self).__name__)
+        X = check_frame(X, owner=type(self).__name__)
         X, target = self._prepare(X, y, soft_target, sample_weight)
         self._fit_main_effects(X, target, eval_set)
         self._verify()
@@ -247,7 +235,7 @@ class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
         self.booster_ = booster
         self.n_trees_ = booster.num_boosted_rounds()
         self.device_ = params["device"]
-        self.shape_table_ = export_stump_table(booster, design, student=self._student)
+        self.shape_table_ = export_stump_table(booster, design, student=self.kind)
 
     def _verify(self) -> None:
         if self._monotone:
@@ -256,7 +244,7 @@ class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
             verify_monotone(self.shape_table_, self._monotone)
 
     def _frame(self, X: Any) -> pd.DataFrame:
-        return as_frame(X, type(self).__name__, list(self.feature_names_in_))
+        return check_frame(X, owner=type(self).__name__, columns=list(self.feature_names_in_))
 
     def booster_margin(self, X: pd.DataFrame, *, exact: bool = True) -> np.ndarray:
         """Margins from the XGBoost booster itself, for checking the table.
@@ -277,12 +265,16 @@ class GAMStudent(LogOddsClassifierMixin, BaseEstimator):
         model = booster_json(self.booster_)
         return start_margin(model) + leaf_sum(self.booster_, d, model)
 
+    def trainer_logit(self, X: pd.DataFrame) -> np.ndarray:
+        """The booster's own margin (exact leaf sums), which the exported table must match."""
+        return self.booster_margin(X)
+
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Log-odds of the positive class, from the shape table (NumPy only)."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_.predict_logit(self._frame(X))
 
-    def explain(self) -> ShapeTable:
+    def export(self) -> ShapeTable:
         """The exported model: the shape table."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_

@@ -30,26 +30,25 @@ The pieces live in private modules: the cell layout in :mod:`._nam_cells`, the T
 from __future__ import annotations
 
 import logging
-import numbers
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from scipy.special import expit
-from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from risk_models.base import LogOddsClassifierMixin
+from risk_models.data.inputs import check_fit_inputs, check_frame, is_categorical
+from risk_models.data.split import holdout_split
 from risk_models.device import resolve_device
 from risk_models.distill.loss import teacher_logit
-from risk_models.students._fit_inputs import check_fit_inputs
+from risk_models.params import validate_estimator_params
+from risk_models.students import param_specs
 from risk_models.students._nam_cells import (
     Feature,
     build_features,
-    check_frame,
     cut_terms,
     index_cells,
     layout_cells,
@@ -57,10 +56,9 @@ from risk_models.students._nam_cells import (
 )
 from risk_models.students._nam_network import NAMNet
 from risk_models.students._nam_training import TrainSettings, torch_distillation_loss, train_module
-from risk_models.students.design import is_categorical
 from risk_models.students.monotonicity import verify_monotone
+from risk_models.students.protocol import DistilledStudent
 from risk_models.students.shape_table import ShapeTable
-from risk_models.teachers.tabular_encoding import holdout_split
 
 __all__ = ["NAMStudent", "torch_distillation_loss"]
 
@@ -68,7 +66,7 @@ log = logging.getLogger(__name__)
 
 
 # -- the estimator --------------------------------------------------------------------------
-class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
+class NAMStudent(DistilledStudent):
     """Neural additive model distilled from soft labels, exported to a :class:`ShapeTable`.
 
     Parameters
@@ -100,6 +98,9 @@ class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
     best_epoch_ : 1-based epoch whose weights were kept.
     classes_, feature_names_in_, n_features_in_ : scikit-learn conventions.
     """
+
+    kind = "nam"
+    _parameter_constraints = param_specs.NAM
 
     def __init__(
         self,
@@ -144,32 +145,6 @@ class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
         return tags
 
     # -- checks ---------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        def pos_int(v: Any, low: int = 1) -> bool:
-            return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
-
-        def real(v: Any) -> bool:
-            return isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
-
-        checks = {
-            "hidden_sizes": isinstance(self.hidden_sizes, (tuple, list))
-            and all(pos_int(h) for h in self.hidden_sizes),
-            "n_bins": pos_int(self.n_bins, 2),
-            "dropout": real(self.dropout) and 0 <= self.dropout < 1,
-            "feature_dropout": real(self.feature_dropout) and 0 <= self.feature_dropout < 1,
-            "output_penalty": real(self.output_penalty) and self.output_penalty >= 0,
-            "weight_decay": real(self.weight_decay) and self.weight_decay >= 0,
-            "learning_rate": real(self.learning_rate) and self.learning_rate > 0,
-            "batch_size": pos_int(self.batch_size),
-            "max_epochs": pos_int(self.max_epochs),
-            "patience": pos_int(self.patience),
-            "alpha": real(self.alpha) and 0 <= self.alpha <= 1,
-            "temperature": real(self.temperature) and self.temperature > 0,
-        }
-        bad = [f"{k}={getattr(self, k)!r}" for k, ok in checks.items() if not ok]
-        if bad:
-            raise ValueError(f"invalid NAMStudent parameter(s): {', '.join(bad)}")
-
     def _check_structure(self, X: pd.DataFrame) -> tuple[dict[str, int], list[tuple[int, int]]]:
         """Validated monotone directions and pairs (as feature positions)."""
         names = list(X.columns)
@@ -180,13 +155,8 @@ class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"monotone constraints given for {bad}, which are not numeric features of X"
             )
-        for f, d in mono.items():
-            if d not in (-1, 0, 1):
-                raise ValueError(f"monotone direction of {f!r} must be -1, 0 or +1, got {d!r}")
         out: list[tuple[int, int]] = []
         for pair in self.pairs:
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2 or pair[0] == pair[1]:
-                raise ValueError(f"pairs entries must be two different feature names, got {pair!r}")
             unknown = [p for p in pair if p not in names]
             if unknown:
                 raise ValueError(f"pair {tuple(pair)!r} names unknown feature(s) {unknown}")
@@ -219,8 +189,8 @@ class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
         are held out and scored with the training objective (the distillation loss; plain
         log loss when there are no soft targets or ``alpha == 1``).
         """
-        self._check_params()
-        X = check_frame(X)
+        validate_estimator_params(self)
+        X = check_frame(X, owner="NAMStudent", min_rows=1)
         mono, pair_pos = self._check_structure(X)
         y01 = self._encode_y(y, len(X), soft_target)
         n = len(X)
@@ -238,7 +208,7 @@ class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
             if not isinstance(eval_set, (tuple, list)) or len(eval_set) != 2:
                 raise ValueError("eval_set must be a pair (X_valid, y_valid)")
             tr = np.arange(n)
-            X_va = check_frame(eval_set[0], columns=list(X.columns))
+            X_va = check_frame(eval_set[0], owner="NAMStudent", columns=list(X.columns), min_rows=1)
             t_va = self._encode_eval_target(eval_set[1], len(X_va))
             q_va = None
         else:
@@ -375,7 +345,8 @@ class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
     # -- predicting -----------------------------------------------------------------------
     def _frame(self, X: Any) -> pd.DataFrame:
         check_is_fitted(self, "shape_table_")
-        return check_frame(X, columns=list(self.feature_names_in_))
+        names = list(self.feature_names_in_)
+        return check_frame(X, owner="NAMStudent", columns=names, min_rows=1)
 
     def trainer_logit(self, X: pd.DataFrame) -> np.ndarray:
         """Log-odds from the Torch module's forward pass (float64, CPU), for checking the table."""
@@ -393,7 +364,7 @@ class NAMStudent(LogOddsClassifierMixin, BaseEstimator):
         z = self.decision_function(X)
         return self.classes_[(z > 0).astype(int)]
 
-    def explain(self) -> ShapeTable:
+    def export(self) -> ShapeTable:
         """The exported model: the shape table."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_

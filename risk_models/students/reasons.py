@@ -36,32 +36,36 @@ Codes
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from risk_models.scoring.tablescore import attribution
+from risk_models.scoring.tablescore.codes import (
+    feature_code,
+    feature_codes,
+    reason_code,
+    reason_codes_of,
+)
+from risk_models.scoring.tablescore.rules import NOT_ON_PATH
 from risk_models.students.rules import RuleSet
 from risk_models.students.shape_table import Axis, ShapeTable
 
-NOT_ON_PATH = "(not tested on this row's path)"
+__all__ = [
+    "NOT_ON_PATH",
+    "REASON_COLUMNS",
+    "ReasonCodes",
+    "feature_code",
+    "reason_catalogue",
+    "reason_code",
+    "reason_codes",
+    "reasons_for_tree",
+]
+
 REASON_COLUMNS = ["row", "rank", "code", "feature_code", "feature", "value", "bin", "points_lost"]
 _REFERENCES = {"best": "best", "best_leaf": "best", "mean": "mean", "population_mean": "mean"}
-
-
-def feature_code(feature: str) -> str:
-    """Per-feature code, e.g. ``"RC-UTILISATION"`` for ``"utilisation"``."""
-    slug = re.sub(r"[^A-Z0-9]+", "_", str(feature).upper()).strip("_")
-    return f"RC-{slug or 'FEATURE'}"
-
-
-def reason_code(feature: str, bin_label: str) -> str:
-    """Code of one (feature, bin): the feature code plus a 6-hex-digit hash of both."""
-    digest = hashlib.blake2b(f"{feature}\x1f{bin_label}".encode(), digest_size=3).hexdigest()
-    return f"{feature_code(feature)}-{digest.upper()}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,8 +105,8 @@ class ReasonCodes:
 def _resolve(explained: Any) -> ShapeTable | RuleSet:
     if isinstance(explained, (ShapeTable, RuleSet)):
         return explained
-    if hasattr(explained, "explain"):
-        return _resolve(explained.explain())
+    if hasattr(explained, "export"):
+        return _resolve(explained.export())
     raise TypeError(
         f"reason codes need a ShapeTable, a RuleSet or a fitted student; got {type(explained)}"
     )
@@ -122,7 +126,7 @@ def _frame_weights(frame: pd.DataFrame, weights: Any) -> np.ndarray:
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (len(frame),) or np.any(w < 0) or not w.sum() > 0:
         raise ValueError(f"weights must be {len(frame)} non-negative numbers with a positive sum")
-    return w / w.sum()
+    return np.asarray(w / w.sum(), dtype=np.float64)
 
 
 def reason_codes(
@@ -161,74 +165,31 @@ def reason_codes(
     if missing:
         raise ValueError(f"input is missing feature column(s) {missing} that the table needs")
     features = list(model.features)
-    col = {f: j for j, f in enumerate(features)}
-    n = len(X)
-    pts = np.zeros((n, len(features)))
-    score = np.full(n, float(model.intercept))
-    ref_score = float(model.intercept)
-    cache: dict[tuple[int, Axis], np.ndarray] = {}
-
-    def index(frame: pd.DataFrame, axis: Axis) -> np.ndarray:
-        key = (id(frame), axis)
-        if key not in cache:
-            cache[key] = axis.index(frame[axis.feature])
-        return cache[key]
-
-    w_ref = None
+    table = model.compiled  # one index per axis, shared by every term and by the bins
+    prep = table.prepare(X)
     if ref == "mean":
         assert reference_frame is not None
         w_ref = _frame_weights(reference_frame, weights)
-    counts = model.metadata.get("cell_counts") or {}
-    for term in model.terms:
-        g = term.values
-        idx = tuple(index(X, a) for a in term.axes)
-        contrib = g[idx]
+        refs = attribution.mean_reference(table, table.prepare(reference_frame), w_ref)
+    else:
+        refs = attribution.best_reference(table)
+    score = np.full(len(X), float(model.intercept))
+    for contrib in table.contributions(prep):
         score += contrib
-        if ref == "mean":
-            assert reference_frame is not None and w_ref is not None
-            fidx = tuple(index(reference_frame, a) for a in term.axes)
-            v0 = float(np.dot(w_ref, g[fidx]))
-        else:
-            term_counts = counts.get(term.name)
-            if term_counts is not None and np.size(term_counts) != g.size:
-                raise ValueError(
-                    f"metadata cell_counts[{term.name!r}] has {np.size(term_counts)} cells; "
-                    f"the term has {g.size} (shape {g.shape})"
-                )
-            best = _best_cell(term.axes, g, term_counts)
-            v0 = float(g[best])
-        ref_score += v0
-        if len(term.axes) == 1:
-            pts[:, col[term.axes[0].feature]] += contrib - v0
-        elif len(term.axes) == 2:
-            if ref == "mean":
-                assert reference_frame is not None and w_ref is not None
-                pa = np.bincount(fidx[0], weights=w_ref, minlength=g.shape[0])
-                pb = np.bincount(fidx[1], weights=w_ref, minlength=g.shape[1])
-                ga, gb = g @ pb, pa @ g
-            else:
-                ga, gb = g[:, best[1]], g[best[0], :]
-            va, vb = ga[idx[0]], gb[idx[1]]
-            pts[:, col[term.axes[0].feature]] += 0.5 * ((va - v0) + (contrib - vb))
-            pts[:, col[term.axes[1].feature]] += 0.5 * ((vb - v0) + (contrib - va))
-        else:
-            raise ValueError(
-                f"term {term.name!r} has {len(term.axes)} axes; reason codes handle 1 or 2"
-            )
+    pts = attribution.points_lost(table, prep.index, refs).T.copy()
     factor = model.metadata.get("points_factor")
-    if factor is not None:
-        pts *= float(factor)
-    axes = _feature_axes(model)
+    label_axes = attribution.label_axes(table)
 
     def bins_of(f: str, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
-        return axes[f].labels(), index(X, axes[f])[rows]
+        p = label_axes[f]
+        return table.axes[p].labels(), prep.index[p][rows]
 
     reasons = _top_k(X, features, pts, k, bins_of)
     return ReasonCodes(
         reasons,
         pd.DataFrame(pts, index=X.index, columns=features),
         score,
-        ref_score,
+        refs.score,
         ref,
         None if factor is None else float(factor),
     )
@@ -236,18 +197,7 @@ def reason_codes(
 
 def _best_cell(axes: tuple[Axis, ...], g: np.ndarray, counts: Any) -> tuple[int, ...]:
     """Index of the term's lowest cell: supported cells if counts are known, never unknown."""
-    eligible = np.ones(g.shape, dtype=bool)
-    for d, a in enumerate(axes):
-        if a.kind == "categorical":
-            sl = [slice(None)] * g.ndim
-            sl[d] = a.unknown_index
-            eligible[tuple(sl)] = False
-    if counts is not None:
-        supported = eligible & (np.asarray(counts, dtype=np.float64).reshape(g.shape) > 0)
-        if supported.any():
-            eligible = supported
-    masked = np.where(eligible, g, np.inf)
-    return tuple(int(i) for i in np.unravel_index(int(np.argmin(masked)), g.shape))
+    return attribution.best_cell(axes, g, counts)
 
 
 def _feature_axes(table: ShapeTable) -> dict[str, Axis]:
@@ -294,56 +244,32 @@ def _top_k(
     code_code = np.zeros(len(rows), dtype=np.int64)
     bin_cats: dict[str, int] = {}
     code_cats: list[str] = []
+    fcodes = feature_codes(features)  # unique within the model
     for j, f in enumerate(features):
         sel = np.flatnonzero(feat == j)
         if not len(sel):
             continue
-        r = rows[sel]
-        value[sel] = X[f].to_numpy(dtype=object)[r]
-        labels, idx = bins_of(f, r)
+        picked = rows[sel]
+        value[sel] = X[f].to_numpy(dtype=object)[picked]
+        labels, idx = bins_of(f, picked)
         lab_pos = np.asarray([bin_cats.setdefault(lab, len(bin_cats)) for lab in labels])
         bin_code[sel] = lab_pos[idx]
         code_pos = np.arange(len(code_cats), len(code_cats) + len(labels))
-        code_cats += [reason_code(f, lab) for lab in labels]
+        code_cats += reason_codes_of(f, labels, fcodes[j])
         code_code[sel] = code_pos[idx]
-    code = pd.Categorical.from_codes(code_code, categories=pd.Index(code_cats).unique())
-    if len(set(code_cats)) != len(code_cats):  # pragma: no cover - a 24-bit hash collision
-        code = pd.Categorical(np.asarray(code_cats, dtype=object)[code_code])
-    fcodes = [feature_code(f) for f in features]
+    code = pd.Categorical.from_codes(code_code, categories=code_cats)
     return pd.DataFrame(
         {
             "row": X.index.to_numpy()[rows],
             "rank": ranks + 1,
             "code": code,
-            "feature_code": pd.Categorical.from_codes(feat, categories=pd.Index(fcodes).unique())
-            if len(set(fcodes)) == len(fcodes)
-            else pd.Categorical(np.asarray(fcodes, dtype=object)[feat]),
+            "feature_code": pd.Categorical.from_codes(feat, categories=fcodes),
             "feature": pd.Categorical.from_codes(feat, categories=features),
             "value": value,
             "bin": pd.Categorical.from_codes(bin_code, categories=list(bin_cats)),
             "points_lost": top[rows, ranks],
         }
     )
-
-
-def _rule_contributions(rule_set: RuleSet) -> np.ndarray:
-    """(n_rules, n_features) path decomposition; rules without one split evenly."""
-    col = {f: j for j, f in enumerate(rule_set.features)}
-    out = np.zeros((rule_set.n_rules, len(rule_set.features)))
-    for i, rule in enumerate(rule_set.rules):
-        total = rule.logit - rule_set.intercept
-        if rule.contributions:
-            for f, v in rule.contributions:
-                out[i, col[f]] += v
-        elif rule.features:
-            for f in rule.features:
-                out[i, col[f]] += total / len(rule.features)
-        elif total != 0:
-            raise ValueError(
-                f"rule {i} has no conditions but log-odds {rule.logit} differ from the intercept "
-                f"{rule_set.intercept}; its points cannot be attributed to a feature"
-            )
-    return out
 
 
 def reasons_for_tree(
@@ -370,7 +296,7 @@ def reasons_for_tree(
         raise ValueError(
             f"{bad} row(s) match no rule and score the default; reasons need a matching rule"
         )
-    C = _rule_contributions(rule_set)
+    C = rule_set.compiled.contributions()  # path decomposition; rules without one split evenly
     logits = np.asarray([r.logit for r in rule_set.rules], dtype=np.float64)
     if ref == "best":
         supported = [
@@ -425,11 +351,11 @@ def reason_catalogue(explained: ShapeTable | RuleSet | Any) -> pd.DataFrame:
             for f, lab in rule.condition_labels().items():
                 if lab not in seen[f]:
                     seen[f].append(lab)
-        for f in model.features:
-            for lab in [*seen[f], NOT_ON_PATH]:
-                rows.append((reason_code(f, lab), feature_code(f), f, lab))
+        labels_of = {f: [*seen[f], NOT_ON_PATH] for f in model.features}
     else:
-        for f, axis in _feature_axes(model).items():
-            for lab in axis.labels():
-                rows.append((reason_code(f, lab), feature_code(f), f, lab))
+        labels_of = {f: axis.labels() for f, axis in _feature_axes(model).items()}
+    fcode = dict(zip(model.features, feature_codes(model.features), strict=True))
+    for f, labels in labels_of.items():
+        for code, lab in zip(reason_codes_of(f, labels, fcode[f]), labels, strict=True):
+            rows.append((code, fcode[f], f, lab))
     return pd.DataFrame(rows, columns=["code", "feature_code", "feature", "bin"])

@@ -21,12 +21,3 @@ def student_class(kind: str) -> type[Any]:
     module, name = STUDENT_KINDS[kind]
     return getattr(importlib.import_module(module), name)
 
-
-def trainer_logit(model: Any, X: Any) -> Any:
-    """The student's log-odds computed by its trainer (booster, network or tree), not its
-    exported table or rules; ``None`` when the student has no separate trainer path."""
-    for attr in ("trainer_logit", "tree_logit", "booster_margin"):
-        fn = getattr(model, attr, None)
-        if fn is not None:
-            return fn(X)
-    return None

@@ -15,10 +15,14 @@ Conventions (the same as :mod:`risk_models.students.shape_table`):
 * a categorical level that is not in the rule set's ``categories`` for that feature (a level
   never seen in training) is routed like a missing value, so ``not_in`` never captures an
   unseen level by accident.
+
+Scoring runs in :class:`risk_models.scoring.tablescore.rules.CompiledRules`, the NumPy code a
+registered model ships with.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -31,7 +35,7 @@ import pandas as pd
 
 from risk_models.atomic import atomic_write_text, read_json
 from risk_models.errors import ModelFormatError
-from risk_models.students.shape_table import to_level_strings
+from risk_models.scoring.tablescore.rules import CompiledRules, describe_condition
 
 FORMAT_NAME = "risk_models.rule_set"
 FORMAT_VERSION = 1
@@ -39,25 +43,6 @@ NUMERIC_OPS = ("<", ">=")
 LEVEL_OPS = ("in", "not_in")
 MISSING_OPS = ("is_missing", "not_missing")
 OPS = NUMERIC_OPS + LEVEL_OPS + MISSING_OPS
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.6g}"
-
-
-def _fmt_level(level: str) -> str:
-    if level != level.strip() or any(ch in level for ch in ",{}\"'") or not level:
-        return json.dumps(level)
-    return level
-
-
-@dataclass(frozen=True)
-class _Column:
-    """One feature parsed once for every condition on it."""
-
-    x32: np.ndarray | None  # numeric: float32 values
-    codes: np.ndarray | None  # categorical: index into the known levels, -1 = missing/unknown
-    missing: np.ndarray  # bool: NaN, or (categorical) missing or unseen level
 
 
 def _sigmoid(z: float) -> float:
@@ -109,37 +94,7 @@ class Condition:
 
     def describe(self, *, with_feature: bool = True) -> str:
         """``"utilisation >= 0.8 (or missing)"``; without the feature: ``">= 0.8 (or missing)"``."""
-        if self.op == "is_missing":
-            body = "is missing"
-        elif self.op == "not_missing":
-            body = "is not missing"
-        elif self.op in NUMERIC_OPS:
-            body = f"{self.op} {_fmt(float(self.threshold))}"  # type: ignore[arg-type]
-        else:
-            word = "in" if self.op == "in" else "not in"
-            body = f"{word} {{{', '.join(_fmt_level(v) for v in self.levels)}}}"
-        if self.missing_goes and self.op not in MISSING_OPS:
-            body += " (or missing)" if self.op in NUMERIC_OPS else " (or missing/unseen)"
-        return f"{self.feature} {body}" if with_feature else body
-
-    def evaluate(self, col: _Column, known: tuple[str, ...] | None) -> np.ndarray:
-        """Boolean mask of the rows that satisfy this condition."""
-        if self.op == "is_missing":
-            return col.missing.copy()
-        if self.op == "not_missing":
-            return ~col.missing
-        if self.op in NUMERIC_OPS:
-            t = np.float32(self.threshold)
-            with np.errstate(invalid="ignore"):
-                out = col.x32 < t if self.op == "<" else col.x32 >= t
-        else:
-            assert known is not None and col.codes is not None
-            codes = pd.Index(list(known), dtype=object).get_indexer(list(self.levels))
-            inside = np.isin(col.codes, codes)
-            out = inside if self.op == "in" else ~inside
-        out = np.asarray(out, dtype=bool)
-        out[col.missing] = self.missing_goes
-        return out
+        return describe_condition(self.to_dict(), with_feature=with_feature)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"feature": self.feature, "op": self.op}
@@ -273,38 +228,17 @@ class RuleSet:
     def n_rules(self) -> int:
         return len(self.rules)
 
-    def _columns(self, X: pd.DataFrame) -> dict[str, _Column]:
-        needed = dict.fromkeys(c.feature for r in self.rules for c in r.conditions)
-        missing = [f for f in self.features if f not in X.columns]
-        if missing:
-            raise ValueError(f"input is missing feature column(s) {missing} that the rules need")
-        out: dict[str, _Column] = {}
-        for f in needed:
-            if f in self.categories:
-                s = to_level_strings(pd.Series(X[f].to_numpy(dtype=object)))
-                codes = pd.Index(list(self.categories[f]), dtype=object).get_indexer(s)
-                out[f] = _Column(None, codes.astype(np.int64), codes < 0)
-            else:
-                x = pd.to_numeric(pd.Series(X[f].to_numpy()), errors="coerce")
-                x64 = x.to_numpy(dtype=np.float64, na_value=np.nan)
-                with np.errstate(over="ignore"):  # beyond float32: +-inf, as in XGBoost
-                    x32 = x64.astype(np.float32)
-                out[f] = _Column(x32, None, np.isnan(x64))
-        return out
+    @functools.cached_property
+    def compiled(self) -> CompiledRules:
+        """The NumPy scorer of this rule set (:mod:`risk_models.scoring.tablescore`)."""
+        return CompiledRules(self.to_dict())
 
     def apply(self, X: pd.DataFrame) -> np.ndarray:
         """Index of the first rule each row matches (int64); ``-1`` where none matches."""
-        cols = self._columns(X)
-        out = np.full(len(X), -1, dtype=np.int64)
-        for i, rule in enumerate(self.rules):
-            open_rows = out < 0
-            if not open_rows.any():
-                break
-            mask = open_rows.copy()
-            for c in rule.conditions:
-                mask &= c.evaluate(cols[c.feature], self.categories.get(c.feature))
-            out[mask] = i
-        return out
+        missing = [f for f in self.features if f not in X.columns]
+        if missing:
+            raise ValueError(f"input is missing feature column(s) {missing} that the rules need")
+        return self.compiled.apply(X).astype(np.int64)
 
     def predict_logit(self, X: pd.DataFrame) -> np.ndarray:
         """Log-odds of the positive class for every row."""

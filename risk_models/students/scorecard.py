@@ -45,46 +45,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from risk_models.base import LogOddsClassifierMixin
+from risk_models.data.inputs import check_fit_inputs, check_frame, is_categorical
 from risk_models.distill.loss import teacher_logit
-from risk_models.students._fit_inputs import check_array_shape, check_fit_inputs, ensure_frame
-from risk_models.students._scorecard_bins import _row_loss as _row_loss
+from risk_models.evaluation.calibration import fit_platt
+from risk_models.params import validate_estimator_params
+from risk_models.students import param_specs
 from risk_models.students._scorecard_bins import fit_bin_coefficients as fit_bin_coefficients
 from risk_models.students._scorecard_bins import fit_bins_and_coef
 from risk_models.students._scorecard_points import BASE_ROW as BASE_ROW
 from risk_models.students._scorecard_points import (
     POINTS_TABLE_FORMAT,
-    _feature_points,
-    _fit_platt,
     export_shape_table,
+    feature_points,
     points_scaling,
     points_table,
     read_points_table,
     write_points_table,
 )
-from risk_models.students.design import is_categorical
+from risk_models.students.protocol import DistilledStudent
 from risk_models.students.shape_table import ShapeTable
 
 __all__ = ["POINTS_TABLE_FORMAT", "ScorecardStudent", "points_scaling", "read_points_table"]
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def _as_frame(X: Any, columns: list[str] | None = None) -> pd.DataFrame:
-    """``ensure_frame`` with scikit-learn's refusals (sparse, 1-D, complex) and string names."""
-    check_array_shape(X, "ScorecardStudent", columns)
-    if not isinstance(X, pd.DataFrame):
-        if np.iscomplexobj(np.asarray(X)):
-            raise ValueError("Complex data not supported by ScorecardStudent")
-    elif any(not isinstance(c, str) for c in X.columns):
-        X = X.rename(columns=str)
-    return ensure_frame(X, columns=columns)
 
 
 def _check_targets(
@@ -127,7 +111,19 @@ def _check_targets(
     return y_out, q, w
 
 
-class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
+def _check_count_mask(mask: Any, n: int) -> np.ndarray:
+    """``count_mask`` as a boolean array of ``n`` (all True for None); it must mark a row."""
+    if mask is None:
+        return np.ones(n, dtype=bool)
+    arr = np.asarray(mask)
+    if arr.shape != (n,) or arr.dtype != bool:
+        raise ValueError(f"count_mask must be {n} booleans (True = a real training row)")
+    if not arr.any():
+        raise ValueError("count_mask marks no row; the points table needs real training rows")
+    return arr
+
+
+class ScorecardStudent(DistilledStudent):
     """Points scorecard distilled from a teacher's soft labels (see module docstring).
 
     Parameters
@@ -155,10 +151,14 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
     base_points_ : integer points every row gets.
     factor_, offset_ : the scaling (``points = offset_ + factor_ * ln(good:bad odds)``).
     calibration_ : ``{"slope": a, "intercept": b, "fitted_on": ...}``, PD = sigmoid(a*points+b).
-    points_table_ : DataFrame, one row per table cell plus the base row.
+    points_table_ : DataFrame, one row per table cell plus the base row (counts of the rows
+        ``count_mask`` marks; ``n_transfer`` counts the others).
     shape_table_ : the exported :class:`ShapeTable` (log-odds of bad = the calibrated PD).
     features_ : feature names in fit order.
     """
+
+    kind = "scorecard"
+    _parameter_constraints = param_specs.SCORECARD
 
     def __init__(
         self,
@@ -190,28 +190,13 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _check_params(self, X: pd.DataFrame) -> dict[str, int]:
-        if not (_is_int(self.max_bins) and self.max_bins >= 2):
-            raise ValueError(f"max_bins must be an integer >= 2, got {self.max_bins!r}")
-        if not (_is_int(self.refine_rounds) and self.refine_rounds >= 0):
-            raise ValueError(f"refine_rounds must be an integer >= 0, got {self.refine_rounds!r}")
-        if not 0 < self.min_bin_share <= 0.5:
-            raise ValueError(f"min_bin_share must be in (0, 0.5], got {self.min_bin_share}")
-        if not self.l2 >= 0:
-            raise ValueError(f"l2 must be >= 0, got {self.l2}")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        points_scaling(self.base_points, self.base_odds, self.pdo)
+        validate_estimator_params(self)
         mono = {k: int(v) for k, v in (self.monotone or {}).items() if v}
         bad = sorted(k for k in mono if k not in X.columns or is_categorical(X[k]))
         if bad:
             raise ValueError(
                 f"monotone constraints given for {bad}, which are not numeric features of X"
             )
-        wrong = sorted(k for k, v in mono.items() if v not in (-1, 1))
-        if wrong:
-            raise ValueError(f"monotone directions must be +1 or -1; got {wrong}")
         infinite = {}
         for c in X.columns:
             if not is_categorical(X[c]):
@@ -232,6 +217,7 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         soft_target: Any = None,
         eval_set: tuple[pd.DataFrame, Any] | None = None,
         sample_weight: Any = None,
+        count_mask: Any = None,
     ) -> ScorecardStudent:
         """Fit on the distillation loss of ``y`` and ``soft_target`` (teacher P(bad)).
 
@@ -241,14 +227,21 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         ``y`` also feeds the bad rates of the points table and, without ``eval_set``, the
         Platt calibration. ``eval_set=(X_valid, target_valid)`` is used for the calibration
         only; its target may be hard or soft. Rows of zero ``sample_weight`` are dropped.
+
+        ``count_mask`` (boolean, one per row) marks the rows a reviewer's counts describe: the
+        real training rows, as opposed to transfer rows labelled by the teacher. All rows are
+        fitted on; only the marked ones enter the points table's ``n_train``, ``share`` and
+        bad rates and the table's ``cell_counts``, and the others are counted apart
+        (``n_transfer``). ``None`` counts every row.
         """
         from_frame = isinstance(X, pd.DataFrame)
-        X = _as_frame(X)
+        X = check_frame(X, owner=type(self).__name__)
         mono = self._check_params(X)
         y_arr, q, w = _check_targets(X, y, soft_target, sample_weight, float(self.alpha))
+        counted = _check_count_mask(count_mask, len(X))
         keep = w > 0
         if not keep.all():
-            X, y_arr, w = X.loc[keep], y_arr[keep], w[keep]
+            X, y_arr, w, counted = X.loc[keep], y_arr[keep], w[keep], counted[keep]
             q = None if q is None else q[keep]
         self.classes_ = np.array([0, 1])
         self.features_ = tuple(X.columns)
@@ -274,10 +267,11 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         self._set_points()
         self._set_calibration(X, y_arr, w, eval_set)
         self.points_table_ = points_table(
-            self.bins_, self.points_, self.base_points_, X, y_arr, q, w
+            self.bins_, self.points_, self.base_points_, X, y_arr, q, w, counted
         )
+        Xc = X[counted]
         counts = {
-            f: np.bincount(fb.axis.index(X[f]), minlength=fb.axis.size) for f, fb in bins.items()
+            f: np.bincount(fb.axis.index(Xc[f]), minlength=fb.axis.size) for f, fb in bins.items()
         }
         self.shape_table_ = export_shape_table(
             self.bins_, self.points_, self.base_points_, self._scaling(), self.calibration_,
@@ -289,7 +283,7 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
     def _set_points(self) -> None:
         self.points_, shift = {}, 0.0
         for f, c in self.coef_.items():
-            self.points_[f], s = _feature_points(c, self.factor_)
+            self.points_[f], s = feature_points(c, self.factor_)
             shift += s
         self.base_points_ = int(np.rint(self.offset_ - self.factor_ * self.intercept_ + shift))
 
@@ -301,7 +295,7 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         if self.calibrate:
             if eval_set is not None:
                 Xv, tv = eval_set
-                Xv = _as_frame(Xv, columns=list(self.features_))
+                Xv = check_frame(Xv, owner=type(self).__name__, columns=list(self.features_))
                 target = np.asarray(tv, dtype=np.float64).ravel()
                 if target.shape != (len(Xv),) or not np.all((target >= 0) & (target <= 1)):
                     raise ValueError(
@@ -315,7 +309,8 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
                 if not 0 < np.average(y, weights=w) < 1:
                     raise ValueError("y must hold both classes to calibrate on the training rows")
             s = (self.offset_ - pts) / self.factor_  # the uncalibrated log-odds of bad
-            c, d = _fit_platt(s, target, cw)
+            # BFGS's default cap for two parameters (200 per parameter), as before the fold
+            c, d = fit_platt(s, target, cw, gtol=1e-10, maxiter=400)
             a, b = -c / self.factor_, c * self.offset_ / self.factor_ + d
         self.calibration_ = {"slope": float(a), "intercept": float(b), "fitted_on": fitted_on}
 
@@ -328,7 +323,8 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
     def score_points(self, X: pd.DataFrame) -> np.ndarray:
         """Integer score of every row: ``base_points_`` plus one bin's points per feature."""
         check_is_fitted(self, "points_")
-        return self._points_of(_as_frame(X, columns=list(self.features_)))
+        X = check_frame(X, owner=type(self).__name__, columns=list(self.features_))
+        return self._points_of(X)
 
     def pd_from_points(self, points: Any) -> np.ndarray:
         """Calibrated probability of bad for integer scores, ``sigmoid(a * points + b)``."""
@@ -363,13 +359,18 @@ class ScorecardStudent(LogOddsClassifierMixin, BaseEstimator):
         check_is_fitted(self, "points_table_")
         return write_points_table(self.points_table_, path, self._scaling(), self.calibration_)
 
+    def export_artifacts(self, folder: Path) -> tuple[Path, ...]:
+        """The points table a reviewer reads: ``points.csv`` and ``points.json``."""
+        return tuple(self.export_points(Path(folder) / f"points.{s}") for s in ("csv", "json"))
+
     # --------------------------------------------------------------- predict
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated log-odds of bad, from the shape table (NumPy only)."""
         check_is_fitted(self, "shape_table_")
-        return self.shape_table_.predict_logit(_as_frame(X, columns=list(self.features_)))
+        X = check_frame(X, owner=type(self).__name__, columns=list(self.features_))
+        return self.shape_table_.predict_logit(X)
 
-    def explain(self) -> ShapeTable:
+    def export(self) -> ShapeTable:
         """The exported model: the shape table (points per cell in its metadata)."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_

@@ -15,6 +15,7 @@ Binning conventions (so that tables reproduce XGBoost exactly):
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -28,6 +29,8 @@ import pandas as pd
 
 from risk_models.atomic import atomic_write_text, read_json
 from risk_models.errors import ModelFormatError
+from risk_models.scoring.tablescore import axis_labels, level_column, numeric_column
+from risk_models.scoring.tablescore.table import AxisKernel, CompiledTable
 
 FORMAT_NAME = "risk_models.shape_table"
 FORMAT_VERSION = 1
@@ -73,34 +76,21 @@ class Axis:
         """Index for unseen categorical levels (numeric axes have none)."""
         return len(self.levels) + 1
 
+    @functools.cached_property
+    def kernel(self) -> AxisKernel:
+        """The NumPy scorer of this axis (:mod:`risk_models.scoring.tablescore`)."""
+        return AxisKernel(self.feature, self.kind, self.edges, self.levels)
+
     def index(self, values: pd.Series | np.ndarray) -> np.ndarray:
         """Table indices (int64) for raw column values."""
         if self.kind == "numeric":
-            x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=np.float64)
-            x32 = x.astype(np.float32)
-            edges32 = np.asarray(self.edges, dtype=np.float32)
-            idx = np.searchsorted(edges32, x32, side="right").astype(np.int64)
-            idx[np.isnan(x)] = self.missing_index
-            return idx
-        s = to_level_strings(pd.Series(values))
-        codes = pd.Index(list(self.levels), dtype=object).get_indexer(s).astype(np.int64)
-        missing = s.isna().to_numpy()
-        codes[(codes < 0) & ~missing] = self.unknown_index
-        codes[missing] = self.missing_index
-        return codes
+            return self.kernel.bin_numeric(numeric_column(values).x32).astype(np.int64)
+        col = level_column(values)
+        return np.asarray(self.kernel.level_lookup(col)[col.codes], dtype=np.int64)
 
     def labels(self) -> list[str]:
         """Human-readable label for every cell, in index order."""
-        if self.kind == "numeric":
-            e = [_fmt(v) for v in self.edges]
-            if not e:
-                out = ["all values"]
-            else:
-                out = [f"< {e[0]}"]
-                out += [f"[{lo}, {hi})" for lo, hi in itertools.pairwise(e)]
-                out.append(f">= {e[-1]}")
-            return [*out, "missing"]
-        return [*self.levels, "missing", "unknown"]
+        return axis_labels(self.kind, self.edges, self.levels)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"feature": self.feature, "kind": self.kind}
@@ -119,10 +109,6 @@ class Axis:
         if any(b <= a for a, b in itertools.pairwise(edges)):
             raise ModelFormatError(f"axis of {d['feature']!r}: edges must increase strictly")
         return cls(d["feature"], kind, edges, tuple(str(v) for v in d.get("levels", ())))
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.6g}"
 
 
 @dataclass(frozen=True)
@@ -147,7 +133,7 @@ class Term:
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
         """This term's contribution (log-odds) for every row of ``X``."""
         idx = tuple(a.index(X[a.feature]) for a in self.axes)
-        return self.values[idx]
+        return np.asarray(self.values[idx], dtype=np.float64)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -171,18 +157,41 @@ class ShapeTable:
     features: tuple[str, ...]
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def term_contributions(self, X: pd.DataFrame) -> np.ndarray:
-        """Matrix ``(n_rows, n_terms)`` of each term's contribution."""
+    @functools.cached_property
+    def compiled(self) -> CompiledTable:
+        """The NumPy scorer of this table: one index per axis, shared by every term."""
+        return CompiledTable(
+            self.intercept,
+            [
+                (t.name, [(a.feature, a.kind, a.edges, a.levels) for a in t.axes], t.values)
+                for t in self.terms
+            ],
+            self.features,
+            self.metadata,
+        )
+
+    def _check_columns(self, X: pd.DataFrame) -> None:
         missing = [f for f in self.features if f not in X.columns]
         if missing:
             raise ValueError(f"input is missing feature column(s) {missing} that the table needs")
+
+    def term_contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """Matrix ``(n_rows, n_terms)`` of each term's contribution."""
+        self._check_columns(X)
         if not self.terms:
             return np.zeros((len(X), 0))
-        return np.column_stack([t.contributions(X) for t in self.terms])
+        table = self.compiled
+        return np.column_stack(table.contributions(table.prepare(X)))
 
     def predict_logit(self, X: pd.DataFrame) -> np.ndarray:
-        """Log-odds of the positive class for every row."""
-        return self.intercept + self.term_contributions(X).sum(axis=1)
+        """Log-odds of the positive class for every row.
+
+        Equal, bit for bit, to ``intercept + term_contributions(X).sum(axis=1)``, computed in
+        blocks without building the matrix.
+        """
+        self._check_columns(X)
+        table = self.compiled
+        return table.logit(table.prepare(X))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """``(n, 2)`` probabilities, column 1 = positive class."""

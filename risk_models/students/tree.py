@@ -9,28 +9,26 @@ without scikit-learn.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator
 from sklearn.exceptions import DataConversionWarning
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from risk_models.base import LogOddsClassifierMixin
+from risk_models.data.inputs import check_fit_inputs, check_frame, is_categorical
 from risk_models.distill.loss import mixed_target, teacher_logit
-from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
-from risk_models.students.design import is_categorical
+from risk_models.params import validate_estimator_params
+from risk_models.students import param_specs
+from risk_models.students.protocol import DistilledStudent
 from risk_models.students.rules import Condition, Rule, RuleSet
 from risk_models.students.shape_table import to_level_strings
 
-MAX_TREE_DEPTH = 4
+MAX_TREE_DEPTH = param_specs.MAX_TREE_DEPTH
 HARD_LABEL_EPS = 1e-3  # leaf rates are clipped to [eps, 1 - eps] before taking log-odds
 
 
@@ -124,7 +122,7 @@ def _bin_edges(x32: np.ndarray, max_bins: int) -> tuple[float, ...]:
     return tuple(_nice_threshold(uniq[i - 1], uniq[i]) for i in pos)
 
 
-class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
+class TreeStudent(DistilledStudent):
     """A shallow regression tree on the teacher's log-odds, exported as readable rules.
 
     The regression target is the teacher's log-odds ``logit(q)`` (``soft_target`` = teacher
@@ -142,8 +140,15 @@ class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
     temperature : accepted for the common student interface. Matching log-odds is the
         high-temperature limit of the distillation loss, where ``T^2 * MSE(z/T, t/T) =
         MSE(z, t)``, so the fitted tree does not depend on it (it must be > 0).
+    monotone : feature -> +1 (risk rises with the value), -1 or 0; numeric features only.
+        Enforced by scikit-learn's ``monotonic_cst``: the leaf log-odds never fall (+1) or
+        rise (-1) as the feature's value grows, other features fixed; missing values go to
+        the side the tree learns, so their leaf is free.
     random_state : seed for scikit-learn's tie-breaking between equal splits.
     """
+
+    kind = "tree"
+    _parameter_constraints = param_specs.TREE
 
     def __init__(
         self,
@@ -152,6 +157,7 @@ class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
         max_bins: int = 64,
         alpha: float = 0.0,
         temperature: float = 1.0,
+        monotone: dict[str, int] | None = None,
         random_state: int = 0,
     ) -> None:
         self.max_depth = max_depth
@@ -159,31 +165,18 @@ class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
         self.max_bins = max_bins
         self.alpha = alpha
         self.temperature = temperature
+        self.monotone = monotone
         self.random_state = random_state
 
-    def _check_params(self) -> None:
-        d = self.max_depth
-        is_int = isinstance(d, numbers.Integral) and not isinstance(d, bool)
-        if not is_int or not 1 <= d <= MAX_TREE_DEPTH:
+    def _monotonic_cst(self, X: pd.DataFrame) -> list[int] | None:
+        """scikit-learn's ``monotonic_cst`` (one entry per column), None without constraints."""
+        mono = {f: int(d) for f, d in (self.monotone or {}).items() if d}
+        bad = sorted(f for f in mono if f not in X.columns or is_categorical(X[f]))
+        if bad:
             raise ValueError(
-                f"max_depth must be an integer from 1 to {MAX_TREE_DEPTH} "
-                f"(deeper trees are not readable), got {d!r}"
+                f"monotone constraints given for {bad}, which are not numeric features of X"
             )
-        m = self.min_samples_leaf
-        ok_int = isinstance(m, numbers.Integral) and not isinstance(m, bool) and m >= 1
-        ok_share = isinstance(m, float) and 0 < m <= 0.5
-        if not (ok_int or ok_share):
-            raise ValueError(
-                "min_samples_leaf must be a share of rows in (0, 0.5] or a row count >= 1, "
-                f"got {m!r}"
-            )
-        b = self.max_bins
-        if isinstance(b, bool) or not isinstance(b, numbers.Integral) or b < 2:
-            raise ValueError(f"max_bins must be an integer >= 2, got {b!r}")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {self.alpha!r}")
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature!r}")
+        return [mono.get(f, 0) for f in X.columns] if mono else None
 
     def fit(
         self,
@@ -199,10 +192,11 @@ class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
         ``eval_set`` is accepted for the common interface and not used: a depth-limited tree
         has no boosting rounds to stop early.
         """
-        self._check_params()
+        validate_estimator_params(self)
         y = _check_fit_args(X, y, soft_given=soft_target is not None)
         named = isinstance(X, pd.DataFrame)
-        X = ensure_frame(X)
+        X = check_frame(X, owner=type(self).__name__)
+        monotonic_cst = self._monotonic_cst(X)
         target, weight = check_fit_inputs(X, y, soft_target, sample_weight)
         hard = soft_target is None
         if hard:
@@ -218,6 +212,7 @@ class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
             max_depth=int(self.max_depth),
             min_samples_leaf=self.min_samples_leaf,
             random_state=self.random_state,
+            monotonic_cst=monotonic_cst,
         )
         reg.fit(design.transform(X), r, sample_weight=weight)
         node_value = reg.tree_.value[:, 0, 0].astype(np.float64)
@@ -231,23 +226,16 @@ class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
         if named:
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.features_ = list(X.columns)
-        self.rule_set_ = export_rules(reg, design, node_value, target_kind=kind)
+        mono = {f: int(d) for f, d in (self.monotone or {}).items() if d}
+        self.rule_set_ = export_rules(reg, design, node_value, target_kind=kind, monotone=mono)
         self.n_leaves_ = self.rule_set_.n_rules
         return self
 
     def _frame(self, X: Any) -> pd.DataFrame:
         check_is_fitted(self, "rule_set_")
-        _check_array_like(X)
-        if not isinstance(X, pd.DataFrame):
-            n = np.asarray(X).shape[-1]
-            if n != self.n_features_in_:
-                raise ValueError(
-                    f"X has {n} features, but {type(self).__name__} is expecting "
-                    f"{self.n_features_in_} features as input"
-                )
-        return ensure_frame(X, columns=self.features_)
+        return check_frame(X, owner=type(self).__name__, columns=self.features_)
 
-    def tree_logit(self, X: pd.DataFrame) -> np.ndarray:
+    def trainer_logit(self, X: pd.DataFrame) -> np.ndarray:
         """Log-odds from the scikit-learn tree itself (its leaves), for checking the rules."""
         X = self._frame(X)
         return self.node_logit_[self.regressor_.apply(self.design_.transform(X))]
@@ -257,25 +245,10 @@ class TreeStudent(LogOddsClassifierMixin, BaseEstimator):
         X = self._frame(X)
         return self.rule_set_.predict_logit(X)
 
-    def explain(self) -> RuleSet:
+    def export(self) -> RuleSet:
         """The exported model: the rule set."""
         check_is_fitted(self, "rule_set_")
         return self.rule_set_
-
-
-def _check_array_like(X: Any) -> None:
-    """Refuse inputs a DataFrame cannot stand for, with scikit-learn's wording."""
-    if sp.issparse(X):
-        raise TypeError("sparse input is not supported; pass a dense DataFrame or array")
-    if not isinstance(X, pd.DataFrame):
-        arr = np.asarray(X)
-        if arr.ndim == 1:
-            raise ValueError(
-                "Expected 2D array, got 1D array instead: Reshape your data with "
-                "array.reshape(-1, 1) for one feature or array.reshape(1, -1) for one row"
-            )
-        if np.iscomplexobj(arr):
-            raise ValueError("Complex data not supported")
 
 
 def _check_fit_args(X: Any, y: Any, *, soft_given: bool = False) -> Any:
@@ -284,7 +257,7 @@ def _check_fit_args(X: Any, y: Any, *, soft_given: bool = False) -> Any:
     Returns ``y``, a column vector flattened (with scikit-learn's warning). With soft targets,
     ``y`` may hold probabilities in [0, 1] (transfer-set rows carry the teacher's).
     """
-    _check_array_like(X)
+    check_frame(X, owner="TreeStudent")  # refusals in scikit-learn's words, before y's
     if y is None:
         raise ValueError("TreeStudent requires y to be passed, but the target y is None")
     if (len(X) if isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]) == 1:
@@ -366,8 +339,11 @@ def export_rules(
     node_logit: np.ndarray,
     *,
     target_kind: str = "teacher_logit",
+    monotone: dict[str, int] | None = None,
 ) -> RuleSet:
     """One rule per leaf of ``reg`` (fitted on ``design``), with its path decomposition.
+
+    ``monotone`` (feature -> enforced direction) is recorded in the rule set's metadata.
 
     Each leaf's conditions are its path with repeated splits on a feature merged into one
     range or level set. Its ``contributions`` are the path decomposition (Saabas): every split
@@ -410,6 +386,7 @@ def export_rules(
         "target": target_kind,
         "max_depth": int(reg.get_depth()),
         "n_leaves": len(rules),
+        **({"monotone": dict(monotone)} if monotone else {}),
     }
     root = float(node_logit[0])
     return RuleSet(tuple(rules), root, root, design.features, cats, meta)

@@ -11,6 +11,7 @@ rows, every model sees more data, the K-model average is smoother, and the out-o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,8 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from risk_models.atomic import atomic_write_text
-from risk_models.errors import ModelFormatError
+from risk_models.atomic import atomic_write_text, read_json
 
 BAGGED_FILE = "bagged.json"
 
@@ -61,10 +61,7 @@ class BaggedMember:
         from risk_models.teachers.ensemble import teacher_class
 
         directory = Path(directory)
-        try:
-            meta = json.loads((directory / BAGGED_FILE).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelFormatError(f"{directory / BAGGED_FILE}: cannot read ({exc})") from exc
+        meta = read_json(directory / BAGGED_FILE, "bagged member description")
         base = teacher_class(meta["base_kind"])
         return cls(
             [base.load(directory / f"fold_{k}") for k in range(meta["n_folds"])], meta["base_kind"]
@@ -79,19 +76,21 @@ def cross_fit_member(
     *,
     early_stopping_fraction: float = 0.1,
     seed: int = 0,
+    on_fold: Callable[[int, int], None] | None = None,
 ) -> tuple[BaggedMember, np.ndarray]:
     """Fit ``estimator`` once per fold; return the bagged member and out-of-fold log-odds.
 
     For fold ``k`` the model trains on the other folds and stops early on a stratified
     ``early_stopping_fraction`` of *those* rows, so the held-out fold plays no part in its
     fit: its out-of-fold scores are honest (they are used as soft labels and to fit the
-    ensemble weights and calibration).
+    ensemble weights and calibration). ``on_fold(k, n_folds)`` is called after each fold.
     """
     from sklearn.model_selection import train_test_split
 
     oof = np.full(len(X), np.nan)
     models = []
-    for k in range(int(folds.max()) + 1):
+    n_folds = int(folds.max()) + 1
+    for k in range(n_folds):
         held = np.flatnonzero(folds == k)
         rest = np.flatnonzero(folds != k)
         fit_idx, stop_idx = train_test_split(
@@ -102,4 +101,6 @@ def cross_fit_member(
         )
         oof[held] = model.decision_function(X.iloc[held])
         models.append(model)
+        if on_fold is not None:
+            on_fold(k, n_folds)
     return BaggedMember(models, getattr(estimator, "kind", type(estimator).__name__)), oof

@@ -16,13 +16,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.atomic import atomic_path, atomic_write_text, read_json
 from risk_models.base import LogOddsClassifierMixin
+from risk_models.data.inputs import check_fit_inputs, check_frame, is_categorical
 from risk_models.device import auto_threads
 from risk_models.errors import ModelFormatError
-from risk_models.students._fit_inputs import check_fit_inputs, ensure_frame
-from risk_models.students.design import is_categorical
+from risk_models.params import validate_estimator_params
 from risk_models.students.shape_table import to_level_strings
+from risk_models.teachers import param_specs
 from risk_models.xgb_utils import train_booster, xgb_device_params
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class _BoostedTeacher(LogOddsClassifierMixin, BaseEstimator):
 
     def _frame(self, X: Any) -> pd.DataFrame:
         """Columns in fit order; categoricals recast to the training levels (unseen -> NaN)."""
-        X = ensure_frame(X, columns=list(self.feature_names_in_))
+        X = check_frame(X, owner=type(self).__name__, columns=list(self.feature_names_in_))
         out = {}
         for c in X.columns:
             if c in self.categories_:
@@ -72,12 +73,7 @@ class _BoostedTeacher(LogOddsClassifierMixin, BaseEstimator):
 
     def _restore_meta(self, directory: Path) -> dict[str, Any]:
         path = directory / META_FILE
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ModelFormatError(f"{path}: teacher metadata not found") from exc
-        except json.JSONDecodeError as exc:
-            raise ModelFormatError(f"{path}: not valid JSON ({exc})") from exc
+        meta = read_json(path, "teacher metadata")
         if meta.get("kind") != self.kind:
             raise ModelFormatError(
                 f"{path}: holds a {meta.get('kind')!r} teacher, not {self.kind!r}"
@@ -95,6 +91,7 @@ class XGBTeacher(_BoostedTeacher):
     """XGBoost teacher (``xgb.train``, ``binary:logistic``), CUDA when present."""
 
     kind = "xgboost"
+    _parameter_constraints = param_specs.XGBOOST
 
     def __init__(
         self,
@@ -147,7 +144,8 @@ class XGBTeacher(_BoostedTeacher):
     ) -> XGBTeacher:
         import xgboost as xgb
 
-        X = ensure_frame(X)
+        validate_estimator_params(self)
+        X = check_frame(X, owner=type(self).__name__)
         target, weight = check_fit_inputs(X, y, soft_target, sample_weight)
         self.classes_ = np.array([0, 1])
         frame = self._learn_frame(X)
@@ -229,6 +227,7 @@ class LGBMTeacher(_BoostedTeacher):
     """
 
     kind = "lightgbm"
+    _parameter_constraints = param_specs.LIGHTGBM
 
     def __init__(
         self,
@@ -277,7 +276,8 @@ class LGBMTeacher(_BoostedTeacher):
     ) -> LGBMTeacher:
         import lightgbm as lgb
 
-        X = ensure_frame(X)
+        validate_estimator_params(self)
+        X = check_frame(X, owner=type(self).__name__)
         target, weight = check_fit_inputs(X, y, soft_target, sample_weight)
         self.classes_ = np.array([0, 1])
         frame = self._learn_frame(X)

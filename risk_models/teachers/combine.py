@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from risk_models.evaluation.metrics import _as_1d, _check_both_classes, _check_labels
+from risk_models.evaluation.arrays import as_1d, check_both_classes, check_labels, finite_float
 
 __all__ = ["combine_logits", "fit_logit_weights"]
 
@@ -27,15 +27,9 @@ def _as_member_matrix(member_logits: ArrayLike, *, fn: str) -> FloatArray:
         raise ValueError(
             f"{fn}: member_logits must be two-dimensional (n_rows, n_members), got shape {x.shape}"
         )
-    if x.dtype.kind not in "biuf":
-        raise ValueError(f"{fn}: member_logits must be numeric, got dtype {x.dtype}")
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"{fn}: empty input; member_logits has shape {x.shape}")
-    x = x.astype(np.float64, copy=False)
-    bad = int(np.count_nonzero(~np.isfinite(x)))
-    if bad:
-        raise ValueError(f"{fn}: member_logits contains {bad} NaN or infinite value(s)")
-    return x
+    return finite_float(x, fn=fn, name="member_logits")
 
 
 def fit_logit_weights(
@@ -76,14 +70,14 @@ def fit_logit_weights(
     """
     fn = "fit_logit_weights"
     x = _as_member_matrix(member_logits, fn=fn)
-    y_arr = _as_1d(y, fn=fn, name="y")
+    y_arr = as_1d(y, fn=fn, name="y")
     if y_arr.size != x.shape[0]:
         raise ValueError(
             f"{fn}: y and member_logits must have the same number of rows, "
             f"got {y_arr.size} and {x.shape[0]}"
         )
-    _check_labels(y_arr, fn=fn)
-    _check_both_classes(y_arr, fn=fn)
+    check_labels(y_arr, fn=fn)
+    check_both_classes(y_arr, fn=fn)
     if not (np.isfinite(l2) and l2 >= 0):
         raise ValueError(f"{fn}: l2 must be a finite number >= 0, got {l2!r}")
 
@@ -146,7 +140,7 @@ def combine_logits(member_logits: ArrayLike, weights: ArrayLike) -> FloatArray:
     """
     fn = "combine_logits"
     x = _as_member_matrix(member_logits, fn=fn)
-    w = _as_1d(weights, fn=fn, name="weights")
+    w = as_1d(weights, fn=fn, name="weights")
     if w.size != x.shape[1]:
         raise ValueError(
             f"{fn}: got {w.size} weight(s) for {x.shape[1]} member(s); need one per member"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -13,9 +14,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from risk_models.atomic import atomic_write_text
+from risk_models.atomic import atomic_write_text, read_json
 from risk_models.base import LogOddsClassifierMixin
-from risk_models.errors import ModelFormatError
+from risk_models.data.inputs import concat_rows
+from risk_models.params import validate_estimator_params
+from risk_models.teachers import param_specs
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +61,7 @@ def pooled_folds(
     from sklearn.model_selection import StratifiedKFold
 
     Xv, yv = eval_set
-    pool = pd.concat([X, Xv], ignore_index=True)
-    for col in X.columns:
-        if isinstance(X[col].dtype, pd.CategoricalDtype):
-            pool[col] = pool[col].astype(X[col].dtype)
+    pool = concat_rows(X, Xv)
     y_pool = np.r_[np.asarray(y), np.asarray(yv)].astype(int)
     folds = np.empty(len(pool), dtype=np.int64)
     splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
@@ -95,6 +95,8 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         were also fitted without that row's fold.
     """
 
+    _parameter_constraints = param_specs.ENSEMBLE
+
     def __init__(
         self,
         members: Sequence[tuple[str, Any]] = (),
@@ -120,9 +122,14 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         soft_target: Any = None,
         sample_weight: Any = None,
         on_member: Callable[[str, Any], None] | None = None,
+        on_fold: Callable[[str, int, int], None] | None = None,
     ) -> TeacherEnsemble:
-        """Fit every member (early stopping on ``eval_set``), then weights and calibration."""
+        """Fit every member (early stopping on ``eval_set``), then weights and calibration.
 
+        ``on_member(name, fitted)`` is called after each member; with ``cv_folds >= 2``,
+        ``on_fold(name, k, n_folds)`` after each of its fold models (progress reporting).
+        """
+        validate_estimator_params(self)
         if not self.members:
             raise ValueError("TeacherEnsemble needs at least one member")
         names = [n for n, _ in self.members]
@@ -132,9 +139,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         if self.cv_folds >= 2:
             if soft_target is not None or sample_weight is not None:
                 raise ValueError("cv_folds >= 2 supports hard labels without sample weights")
-            return self._fit_cross_fitted(X, y, eval_set, on_member)
-        if self.cv_folds == 1 or self.cv_folds < 0:
-            raise ValueError(f"cv_folds must be 0 or >= 2, got {self.cv_folds}")
+            return self._fit_cross_fitted(X, y, eval_set, on_member, on_fold)
         fitted = []
         for name, est in self.members:
             member = clone(est).fit(
@@ -169,13 +174,17 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         y: Any,
         eval_set: tuple[pd.DataFrame, Any],
         on_member: Callable[[str, Any], None] | None,
+        on_fold: Callable[[str, int, int], None] | None = None,
     ) -> TeacherEnsemble:
         from risk_models.teachers.bagging import cross_fit_member
 
         pool, y_pool, folds = pooled_folds(X, y, eval_set, self.cv_folds, self.random_state)
         fitted, oof = [], []
         for name, est in self.members:
-            member, z = cross_fit_member(est, pool, y_pool, folds, seed=self.random_state)
+            fold_done = None if on_fold is None else functools.partial(on_fold, name)
+            member, z = cross_fit_member(
+                est, pool, y_pool, folds, seed=self.random_state, on_fold=fold_done
+            )
             log.info(
                 "teacher %s cross-fitted (%d folds) on %s", name, self.cv_folds, member.device_
             )
@@ -202,13 +211,20 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         check_is_fitted(self, "fitted_members_")
         return np.column_stack([m.decision_function(X) for _, m in self.fitted_members_])
 
+    def combine(self, member_logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(raw, calibrated)`` ensemble log-odds from :meth:`member_logits` already computed,
+        so one scoring pass over a row set serves every member and ensemble figure."""
+        check_is_fitted(self, "weights_")
+        raw = np.asarray(member_logits) @ self.weights_
+        return raw, self.calibrator_.transform(raw)
+
     def raw_logit(self, X: pd.DataFrame) -> np.ndarray:
         """Weighted logit before calibration."""
-        return self.member_logits(X) @ self.weights_
+        return self.combine(self.member_logits(X))[0]
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated ensemble log-odds."""
-        return self.calibrator_.transform(self.raw_logit(X))
+        return self.combine(self.member_logits(X))[1]
 
     @property
     def member_names(self) -> list[str]:
@@ -239,11 +255,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         from risk_models.evaluation.calibration import calibrator_from_dict
 
         directory = Path(directory)
-        path = directory / "ensemble.json"
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError) as exc:
-            raise ModelFormatError(f"{path}: cannot read ensemble description ({exc})") from exc
+        meta = read_json(directory / "ensemble.json", "ensemble description")
         members = [
             (m["name"], teacher_class(m["kind"]).load(directory / m["name"]))
             for m in meta["members"]

@@ -1,4 +1,4 @@
-"""Tabular input checks and preprocessing for neural teachers, stored as plain JSON.
+"""Target checks and tabular preprocessing for neural teachers, stored as plain JSON.
 
 Numeric features are median-imputed, get a missing-indicator column when they had any NaN
 in training, and are standardised. Categorical features become integer codes for an
@@ -20,45 +20,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
+
+from risk_models.data.inputs import is_categorical
 
 __all__ = [
     "NUMERIC_ENCODINGS",
     "TabularEncoder",
-    "as_frame",
     "check_binary_target",
     "check_sample_weight",
     "check_soft_target",
-    "holdout_split",
 ]
-
-
-def as_frame(X: Any, *, what: str = "X") -> pd.DataFrame:
-    """Return ``X`` as a DataFrame with unique string column names.
-
-    A 2-D array (or anything ``np.asarray`` accepts) becomes a DataFrame with columns
-    ``x0, x1, ...``; a DataFrame keeps its columns, cast to ``str``.
-
-    Raises
-    ------
-    ValueError
-        If ``X`` is not 2-D, has no rows or no columns, or has duplicate column names.
-    """
-    if isinstance(X, pd.DataFrame):
-        frame = X
-        if not all(isinstance(c, str) for c in frame.columns):
-            frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-    else:
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise ValueError(f"{what} must be a DataFrame or a 2-D array, got {arr.ndim}-D input")
-        frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
-    if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise ValueError(f"{what} must have at least one row and one column, got {frame.shape}")
-    dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
-    if dupes:
-        raise ValueError(f"{what} has duplicate column names: {dupes}")
-    return frame
 
 
 def check_binary_target(values: Any, n: int, what: str = "y") -> np.ndarray:
@@ -94,34 +65,6 @@ def check_sample_weight(values: Any, n: int) -> np.ndarray:
     if not np.isfinite(arr).all() or (arr < 0).any() or arr.sum() <= 0:
         raise ValueError("sample_weight must be finite, >= 0 and not all zero")
     return arr
-
-
-def holdout_split(
-    strata: np.ndarray, fraction: float, rng: np.random.RandomState
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted (train, valid) row indices holding out ``fraction`` of the rows.
-
-    Stratified on the 0/1 ``strata`` when each class has at least two rows and there
-    are at least 20 rows; a plain random split otherwise.
-    """
-    n = len(strata)
-    if n < 10:
-        raise ValueError(f"need at least 10 rows to hold out a validation set, got {n}")
-    counts = np.bincount(strata, minlength=2)
-    stratify = strata if counts.min() >= 2 and n >= 20 else None
-    train, valid = train_test_split(
-        np.arange(n), test_size=fraction, stratify=stratify, random_state=rng
-    )
-    return np.sort(train), np.sort(valid)
-
-
-def _is_categorical(col: pd.Series) -> bool:
-    dtype = col.dtype
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_string_dtype(dtype)
-        or pd.api.types.is_object_dtype(dtype)
-    )
 
 
 def _numeric_values(col: pd.Series, name: str) -> np.ndarray:
@@ -212,7 +155,7 @@ class TabularEncoder:
         self.numeric, self.categorical = [], []
         for name in self.feature_names:
             col = X[name]
-            if _is_categorical(col):
+            if is_categorical(col):
                 self.categorical.append({"name": name, "mapping": self._levels(col)})
                 continue
             if not (

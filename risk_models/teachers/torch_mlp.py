@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import numbers
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,18 +24,20 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn import functional as F
 
-from risk_models.atomic import atomic_path, atomic_write_text
+from risk_models.atomic import atomic_path, atomic_write_text, read_json
+from risk_models.data.inputs import check_frame
+from risk_models.data.split import holdout_split
 from risk_models.device import auto_threads, resolve_device
 from risk_models.errors import ModelFormatError
+from risk_models.params import validate_estimator_params
+from risk_models.teachers import param_specs
 from risk_models.teachers.tabular_encoding import (
-    NUMERIC_ENCODINGS,
     TabularEncoder,
-    as_frame,
     check_binary_target,
     check_sample_weight,
     check_soft_target,
-    holdout_split,
 )
+from risk_models.torch_loop import seeded_torch, train_epochs
 
 __all__ = ["TorchMLPTeacher"]
 
@@ -135,6 +136,7 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
     """
 
     kind: ClassVar[str] = "torch_mlp"
+    _parameter_constraints = param_specs.TORCH_MLP
 
     def __init__(
         self,
@@ -204,8 +206,8 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
-        frame = as_frame(X)
+        validate_estimator_params(self)
+        frame = check_frame(X, owner="TorchMLPTeacher", min_rows=1)
         n = len(frame)
         y_arr = None if y is None else check_binary_target(y, n, "y")
         soft = None if soft_target is None else check_soft_target(soft_target, n)
@@ -222,7 +224,9 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
             if not isinstance(eval_set, (tuple, list)) or len(eval_set) != 2:
                 raise ValueError("eval_set must be a pair (X_valid, y_valid)")
             train_idx = np.arange(n)
-            X_valid = as_frame(eval_set[0], what="eval_set X")
+            X_valid = check_frame(
+                eval_set[0], owner="TorchMLPTeacher", min_rows=1, what="eval_set X"
+            )
             t_valid = check_binary_target(eval_set[1], len(X_valid), "eval_set y").astype(
                 np.float64
             )
@@ -240,17 +244,10 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         self.pos_weight_ = self._pos_weight(t_train)
         self._set_encoder(encoder)
 
-        cuda = [torch.cuda.current_device()] if self.device_ == "cuda" else []
-        threads = torch.get_num_threads()
-        if self.device_ == "cpu":  # small nets: thread start-up costs more than it gains
-            torch.set_num_threads(auto_threads(frame.size))
-        try:
-            with torch.random.fork_rng(devices=cuda):
-                torch.manual_seed(seed)
-                self.module_ = _MLPNet(self._architecture(encoder)).to(self.device_)
-                self._train(X_train, t_train, w_train, X_valid, t_valid, seed)
-        finally:
-            torch.set_num_threads(threads)
+        # small nets on CPU: thread start-up costs more than it gains
+        with seeded_torch(self.device_, seed, cpu_threads=auto_threads(frame.size)):
+            self.module_ = _MLPNet(self._architecture(encoder)).to(self.device_)
+            self._train(X_train, t_train, w_train, X_valid, t_valid, seed)
         log.info("TorchMLPTeacher trained on %s", self.device_)
         return self
 
@@ -259,29 +256,6 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(encoder.feature_names, dtype=object)
         self.n_features_in_ = len(encoder.feature_names)
         self.classes_ = np.array([0, 1])
-
-    def _check_params(self) -> None:
-        if not all(isinstance(h, numbers.Integral) and h > 0 for h in self.hidden_sizes):
-            raise ValueError(f"hidden_sizes must be positive integers, got {self.hidden_sizes}")
-        checks = {
-            "dropout": 0 <= self.dropout < 1,
-            "learning_rate": self.learning_rate > 0,
-            "weight_decay": self.weight_decay >= 0,
-            "batch_size": isinstance(self.batch_size, numbers.Integral) and self.batch_size > 0,
-            "max_epochs": isinstance(self.max_epochs, numbers.Integral) and self.max_epochs > 0,
-            "patience": isinstance(self.patience, numbers.Integral) and self.patience > 0,
-            "embedding_dim": self.embedding_dim is None
-            or (isinstance(self.embedding_dim, numbers.Integral) and self.embedding_dim > 0),
-            "numeric_encoding": self.numeric_encoding in NUMERIC_ENCODINGS,
-            "n_bins": isinstance(self.n_bins, numbers.Integral)
-            and not isinstance(self.n_bins, bool)
-            and self.n_bins >= 2,
-            "class_weight": self.class_weight in (None, "balanced")
-            or (isinstance(self.class_weight, numbers.Real) and self.class_weight > 0),
-        }
-        bad = [f"{k}={getattr(self, k)!r}" for k, ok in checks.items() if not ok]
-        if bad:
-            raise ValueError(f"invalid TorchMLPTeacher parameter(s): {', '.join(bad)}")
 
     def _pos_weight(self, target: np.ndarray) -> float | None:
         if self.class_weight is None:
@@ -304,12 +278,8 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         }
 
     def _tensors(self, X: pd.DataFrame | np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        frame = as_frame(X)
-        if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {frame.shape[1]} features, but TorchMLPTeacher is expecting "
-                f"{self.n_features_in_} features as input"
-            )
+        names = None if isinstance(X, pd.DataFrame) else list(self.feature_names_in_)
+        frame = check_frame(X, owner="TorchMLPTeacher", columns=names, min_rows=1)
         num, cat = self.encoder_.transform(frame)
         return torch.from_numpy(num).to(self.device_), torch.from_numpy(cat).to(self.device_)
 
@@ -330,46 +300,20 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         tv = torch.as_tensor(t_valid, dtype=torch.float32, device=dev)
         pw = None if self.pos_weight_ is None else torch.tensor(self.pos_weight_, device=dev)
         model = self.module_
-        optim = torch.optim.AdamW(
-            model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
-        shuffle = torch.Generator().manual_seed(seed)
-        report: Callable[..., None] = log.info if self.verbose else log.debug
-        n, bs = len(t), int(self.batch_size)
-        best_loss, best_state, best_epoch, stale = np.inf, None, 0, 0
-        self.history_: list[dict[str, float | int]] = []
-        for epoch in range(1, int(self.max_epochs) + 1):
-            model.train()
-            order = torch.randperm(n, generator=shuffle).to(dev)
-            total = torch.zeros((), device=dev)
-            for start in range(0, n, bs):
-                idx = order[start : start + bs]
-                logits = model(xn[idx], xc[idx])
-                losses = F.binary_cross_entropy_with_logits(
-                    logits, t[idx], pos_weight=pw, reduction="none"
-                )
-                loss = (losses * w[idx]).mean()
-                optim.zero_grad(set_to_none=True)
-                loss.backward()
-                optim.step()
-                total += loss.detach() * len(idx)
-            valid_loss = float(F.binary_cross_entropy_with_logits(self._logits(vn, vc), tv))
-            train_loss = float(total) / n
-            self.history_.append(
-                {"epoch": epoch, "train_loss": train_loss, "valid_loss": valid_loss}
+
+        def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+            losses = F.binary_cross_entropy_with_logits(
+                model(xn[idx], xc[idx]), t[idx], pos_weight=pw, reduction="none"
             )
-            report("epoch %d: train %.5f valid %.5f", epoch, train_loss, valid_loss)
-            if valid_loss < best_loss - 1e-7:
-                best_loss, best_epoch, stale = valid_loss, epoch, 0
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            else:
-                stale += 1
-                if stale >= self.patience:
-                    break
-        if best_state is not None:
-            model.load_state_dict(best_state)
-        model.eval()
-        self.best_epoch_ = best_epoch
+            return (losses * w[idx]).mean()
+
+        def valid_loss() -> torch.Tensor:
+            return F.binary_cross_entropy_with_logits(self._logits(vn, vc), tv)
+
+        report = log.info if self.verbose else log.debug
+        self.history_, self.best_epoch_ = train_epochs(
+            model, batch_loss, valid_loss, self, n_rows=len(t), device=dev, seed=seed, report=report
+        )
 
     # -- predicting ---------------------------------------------------------------------
     def _logits(self, xn: torch.Tensor, xc: torch.Tensor) -> torch.Tensor:
@@ -405,7 +349,7 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
     def save(self, directory: str | Path) -> None:
         """Write ``state_dict.pt`` and ``preprocessing.json`` into ``directory``.
 
-        Both files are written atomically (temporary file, then ``os.replace``).
+        Both files are written atomically (:func:`risk_models.atomic.atomic_path`).
         """
         check_is_fitted(self, "module_")
         directory = Path(directory)
@@ -448,8 +392,8 @@ class TorchMLPTeacher(ClassifierMixin, BaseEstimator):
         """
         directory = Path(directory)
         meta_path, state_path = directory / PREPROCESSING_FILE, directory / STATE_FILE
+        meta = read_json(meta_path, "model preprocessing")
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
                 raise ValueError(f"not a {FORMAT} v{FORMAT_VERSION} file")
             params = dict(meta["params"])

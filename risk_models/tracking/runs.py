@@ -1,8 +1,14 @@
-"""MLflow set-up and the small logging helpers the pipeline steps share."""
+"""MLflow plumbing the pipeline's ``log_*`` functions share, all through an explicit client.
+
+Every function takes the ``MlflowClient`` (and the run id) it writes to, so the steps log to a
+temporary SQLite store in tests and to a tracking server in production alike.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,21 +17,96 @@ import pandas as pd
 
 from risk_models.config import MlflowConfig
 
+MAX_PARAM_LENGTH = 500
 
-def configure_mlflow(cfg: MlflowConfig) -> str:
-    """Point MLflow at the configured tracking/registry store and experiment; return its id."""
+
+def configure_mlflow(cfg: MlflowConfig) -> tuple[Any, str]:
+    """Point MLflow at the configured stores; return a client and the experiment id.
+
+    The global URIs are set as well, because model logging (``mlflow.pyfunc.log_model``)
+    uses MLflow's fluent API.
+    """
     import mlflow
 
     mlflow.set_tracking_uri(cfg.tracking_uri)
     mlflow.set_registry_uri(cfg.registry_uri or cfg.tracking_uri)
-    client = mlflow.MlflowClient()
+    client = mlflow.MlflowClient(cfg.tracking_uri, cfg.registry_uri or cfg.tracking_uri)
     exp = client.get_experiment_by_name(cfg.experiment)
     if exp is None:
         exp_id = client.create_experiment(cfg.experiment, artifact_location=cfg.artifact_location)
     else:
         exp_id = exp.experiment_id
-    mlflow.set_experiment(experiment_id=exp_id)
-    return exp_id
+    return client, str(exp_id)
+
+
+def default_client(client: Any = None) -> Any:
+    """``client`` itself, or MLflow's default client (``client=None``)."""
+    if client is not None:
+        return client
+    import mlflow
+
+    return mlflow.MlflowClient()
+
+
+def start_run(
+    client: Any,
+    experiment_id: str,
+    name: str,
+    *,
+    parent_run_id: str | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> str:
+    """Create a run (a child of ``parent_run_id`` when given); return its id."""
+    all_tags = {"mlflow.runName": name, **(tags or {})}
+    if parent_run_id is not None:
+        all_tags["mlflow.parentRunId"] = parent_run_id
+    run = client.create_run(experiment_id, run_name=name, tags=all_tags)
+    return str(run.info.run_id)
+
+
+def end_run(client: Any, run_id: str, *, failed: bool = False) -> None:
+    """Mark a run FINISHED (or FAILED)."""
+    client.set_terminated(run_id, status="FAILED" if failed else "FINISHED")
+
+
+def log_params(client: Any, run_id: str, params: Mapping[str, Any]) -> None:
+    """Log params in one batch; values longer than MLflow's limit are cut to 500 characters."""
+    from mlflow.entities import Param
+
+    batch = [Param(str(k), str(v)[:MAX_PARAM_LENGTH]) for k, v in params.items()]
+    if batch:
+        client.log_batch(run_id, params=batch)
+
+
+def log_metrics(client: Any, run_id: str, prefix: str, metrics: Mapping[str, Any]) -> None:
+    """Log every finite numeric entry of ``metrics`` as ``prefix.key`` in one batch."""
+    import time
+
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    batch = [
+        Metric(f"{prefix}.{k}" if prefix else str(k), float(v), now, 0)
+        for k, v in metrics.items()
+        if isinstance(v, (int, float, np.floating, np.integer))
+        and not isinstance(v, bool)
+        and np.isfinite(v)
+    ]
+    if batch:
+        client.log_batch(run_id, metrics=batch)
+
+
+def set_tags(client: Any, run_id: str, tags: Mapping[str, str]) -> None:
+    """Set run tags in one batch."""
+    from mlflow.entities import RunTag
+
+    if tags:
+        client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+
+
+def log_json(client: Any, run_id: str, obj: Any, artifact_file: str) -> None:
+    """Log ``obj`` as a JSON artifact (``artifact_file`` may hold a folder: ``a/b.json``)."""
+    client.log_text(run_id, json.dumps(obj, indent=1, default=str), artifact_file)
 
 
 def content_digest(frame: pd.DataFrame) -> str:
@@ -36,13 +117,23 @@ def content_digest(frame: pd.DataFrame) -> str:
 
 
 def log_frame_input(
-    frame: pd.DataFrame, *, name: str, context: str, source: str, targets: str | None
+    client: Any,
+    run_id: str,
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    context: str,
+    source: str,
+    targets: str | None,
 ) -> dict[str, str]:
-    """Log ``frame`` as an MLflow dataset input of the active run.
+    """Log ``frame`` as an MLflow dataset input of run ``run_id``.
 
-    Returns MLflow's digest and our full-content digest (MLflow's covers a sample of rows).
+    Returns MLflow's digest and our full-content digest (MLflow's covers a sample of rows);
+    the content digest is also set as the run tag ``risk_models.digest.<name>``.
     """
     import mlflow
+    from mlflow.entities import DatasetInput, InputTag
+    from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
 
     loggable = frame.copy()
     for col in loggable.columns:
@@ -51,9 +142,12 @@ def log_frame_input(
     dataset = mlflow.data.from_pandas(
         loggable, source=_dataset_source(source), targets=targets, name=name
     )
-    mlflow.log_input(dataset, context=context)
+    entity = DatasetInput(
+        dataset=dataset._to_mlflow_entity(), tags=[InputTag(MLFLOW_DATASET_CONTEXT, context)]
+    )
+    client.log_inputs(run_id, datasets=[entity])
     digest = content_digest(frame)
-    mlflow.set_tag(f"risk_models.digest.{name}", digest)
+    client.set_tag(run_id, f"risk_models.digest.{name}", digest)
     return {"name": name, "mlflow_digest": dataset.digest, "content_digest": digest}
 
 
@@ -66,23 +160,7 @@ def _dataset_source(source: str) -> Any:
     return CodeDatasetSource(tags={"risk_models.source": source})
 
 
-def log_metrics(prefix: str, metrics: dict[str, Any]) -> None:
-    """Log every finite numeric entry of ``metrics`` as ``prefix.key``."""
-    import mlflow
-
-    clean = {
-        f"{prefix}.{k}" if prefix else k: float(v)
-        for k, v in metrics.items()
-        if isinstance(v, (int, float, np.floating, np.integer)) and np.isfinite(v)
-    }
-    if clean:
-        mlflow.log_metrics(clean)
-
-
-def tag_model_version(name: str, version: str | int, tags: dict[str, str]) -> None:
+def tag_model_version(client: Any, name: str, version: str | int, tags: Mapping[str, str]) -> None:
     """Set lineage tags on a registered model version."""
-    import mlflow
-
-    client = mlflow.MlflowClient()
     for k, v in tags.items():
         client.set_model_version_tag(name, str(version), k, v)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from risk_models.data.contract import DataSpec
-from risk_models.data.split import Splits, split_data
+from risk_models.data.split import Splits, holdout_split, split_data
 from risk_models.data.synthetic import make_credit_book
 from risk_models.data.validation import ValidatedData, validate_frame
 from risk_models.errors import DataValidationError
@@ -120,3 +120,15 @@ def test_too_few_positives_for_stratification() -> None:
 def test_bad_arguments(data: ValidatedData, kwargs: dict[str, object], msg: str) -> None:
     with pytest.raises(ValueError, match=re.escape(msg)):
         split_data(data, **kwargs)  # type: ignore[arg-type]
+
+
+def test_holdout_split_is_sorted_stratified_and_seeded() -> None:
+    strata = np.r_[np.zeros(80, dtype=np.int64), np.ones(20, dtype=np.int64)]
+    train, valid = holdout_split(strata, 0.1, np.random.RandomState(0))
+    assert len(valid) == 10 and strata[valid].sum() == 2  # the 20% bad rate kept
+    assert np.all(np.diff(train) > 0) and np.all(np.diff(valid) > 0)
+    assert sorted(np.r_[train, valid].tolist()) == list(range(100))
+    again = holdout_split(strata, 0.1, np.random.RandomState(0))
+    np.testing.assert_array_equal(again[1], valid)
+    with pytest.raises(ValueError, match=re.escape("need at least 10 rows to hold out a")):
+        holdout_split(np.zeros(9, dtype=np.int64), 0.1, np.random.RandomState(0))

@@ -15,7 +15,6 @@ from risk_models.data.io import read_table
 from risk_models.data.synthetic import (
     SyntheticData,
     credit_true_logit,
-    fraud_true_logit,
     make_credit_book,
     make_fraud_stream,
     write_synthetic,
@@ -67,13 +66,12 @@ def test_fraud_stream_shape(fraud: SyntheticData) -> None:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_target_rates(seed: int) -> None:
     assert 0.08 <= make_credit_book(seed=seed).frame["default_12m"].mean() <= 0.15
-    assert 0.002 <= make_fraud_stream(seed=seed).frame["is_fraud"].mean() <= 0.01
+    assert 0.001 <= make_fraud_stream(seed=seed).frame["is_fraud"].mean() <= 0.004
 
 
 def test_missing_rates(credit: SyntheticData, fraud: SyntheticData) -> None:
     for data, cols in [
         (credit, ["income", "months_employed", "credit_history_months"]),
-        (fraud, ["distance_from_home", "amount_vs_avg"]),
     ]:
         rates = data.frame.isna().mean()
         for col in cols:
@@ -92,7 +90,6 @@ def test_true_logit_drives_target(credit: SyntheticData, fraud: SyntheticData) -
     assert roc_auc_score(credit.frame["default_12m"], credit.true_logit) > 0.75
     assert roc_auc_score(fraud.frame["is_fraud"], fraud.true_logit) > 0.75
     np.testing.assert_array_equal(credit.true_logit, credit_true_logit(credit.frame))
-    np.testing.assert_array_equal(fraud.true_logit, fraud_true_logit(fraud.frame))
 
 
 def _step(frame: pd.DataFrame, col: str) -> float:
@@ -101,14 +98,12 @@ def _step(frame: pd.DataFrame, col: str) -> float:
     return float(frame[col].std()) * 0.05
 
 
-@pytest.mark.parametrize("kind", ["credit", "fraud"])
-def test_monotone_spec_matches_generating_function(
-    kind: str, credit: SyntheticData, fraud: SyntheticData
-) -> None:
-    data = credit if kind == "credit" else fraud
-    logit_fn: Callable[[pd.DataFrame], np.ndarray] = (
-        credit_true_logit if kind == "credit" else fraud_true_logit
-    )
+# The fraud stream's truth depends on hidden mechanisms, not on a formula of the features:
+# tests/data/test_fraud_stream.py checks its monotone directions on observed fraud rates.
+@pytest.mark.parametrize("kind", ["credit"])
+def test_monotone_spec_matches_generating_function(kind: str, credit: SyntheticData) -> None:
+    data = credit
+    logit_fn: Callable[[pd.DataFrame], np.ndarray] = credit_true_logit
     frame = data.frame.iloc[:5_000]
     base = logit_fn(frame)
     numeric = [c for c in data.spec.features if c not in data.spec.categorical]

@@ -185,8 +185,8 @@ def test_role_clash_and_stray_categorical() -> None:
     found = problems_of(make_frame(), spec)
     assert found == [
         "feature column(s) listed twice: 'x'; list each once",
-        "column(s) 'y' are the target, id or time column and cannot also be features; "
-        "remove them from features/categorical",
+        "column(s) 'y' are the target, id, time or segment column and cannot also be "
+        "features; remove them from features/categorical",
         "categorical column(s) not among the features: 'cat'; "
         "add them to features or remove them from categorical",
     ]
@@ -195,8 +195,8 @@ def test_role_clash_and_stray_categorical() -> None:
 def test_no_features() -> None:
     refuses(
         make_frame()[["id", "when", "y"]],
-        "no feature columns: the file holds only the target, id and time columns; "
-        "add feature columns to the file",
+        "no feature columns: the file holds only the target, id, time, segment and excluded "
+        "columns; add feature columns to the file or exclude fewer",
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 from risk_models.distill.loss import (
     distillation_grad_hess,
     distillation_loss,
+    distillation_row_loss,
     mixed_target,
     teacher_logit,
 )
@@ -17,6 +18,26 @@ def test_loss_by_hand() -> None:
     assert distillation_loss(np.array([0.0]), np.array([1.0]), np.array([0.0]), 0.5, 1.0) == (
         pytest.approx(np.log(2))
     )
+
+
+def test_row_loss_by_hand() -> None:
+    # row 1: z = 0, y = 0, t = 0, alpha = 0.25, T = 2: hard ln 2, soft ln 2 -> ln 2 (0.25 + 3)
+    # row 2: z = ln 3 (p = 3/4), y = 1; t = 0 (q = 1/2 at any T); T = 2 -> sigmoid(z / 2) =
+    #   sqrt(3) / (1 + sqrt(3)); hard = ln(4/3); soft = -(ln p_T + ln(1 - p_T)) / 2
+    z = np.array([0.0, np.log(3.0)])
+    rows = distillation_row_loss(z, np.array([0.0, 1.0]), np.array([0.0, 0.0]), 0.25, 2.0)
+    p_t = np.sqrt(3.0) / (1.0 + np.sqrt(3.0))
+    soft = -(np.log(p_t) + np.log(1.0 - p_t)) / 2.0
+    expected = [np.log(2.0) * (0.25 + 0.75 * 4.0), 0.25 * np.log(4.0 / 3.0) + 0.75 * 4.0 * soft]
+    np.testing.assert_allclose(rows, expected, rtol=1e-12)
+    assert distillation_loss(z, [0.0, 1.0], [0.0, 0.0], 0.25, 2.0) == pytest.approx(
+        np.mean(expected), rel=1e-12
+    )
+
+
+def test_row_loss_is_finite_for_extreme_logits() -> None:
+    rows = distillation_row_loss(np.array([800.0, -800.0]), [0.0, 1.0], [0.0, 0.0], 0.5, 1.0)
+    np.testing.assert_allclose(rows, [0.5 * 800 + 0.5 * 400, 0.5 * 800 + 0.5 * 400], rtol=1e-9)
 
 
 def test_gradient_matches_finite_differences() -> None:

@@ -15,6 +15,7 @@ from risk_models.evaluation.calibration import (
     PlattScaler,
     TemperatureScaler,
     calibrator_from_dict,
+    fit_platt,
     make_calibrator,
 )
 from risk_models.evaluation.metrics import ece, log_loss, sigmoid
@@ -141,7 +142,7 @@ def test_fit_errors() -> None:
         TemperatureScaler().fit([0.1, 0.2], [1, 1])
     with pytest.raises(
         ValueError,
-        match=re.escape("PlattScaler.fit: logit and y must have the same length, got 3 and 2"),
+        match=re.escape("PlattScaler.fit: y and logit must have the same length, got 2 and 3"),
     ):
         PlattScaler().fit([0.1, 0.2, 0.3], [0, 1])
     with pytest.raises(
@@ -186,3 +187,26 @@ def test_from_dict_errors() -> None:
         ),
     ):
         calibrator_from_dict({"temperature": 2.0})
+
+
+def test_fit_platt_hand_case_and_scaler_agree() -> None:
+    # Two score values, 0 and 1, with bad rates 1/4 and 3/4: the optimum is exact,
+    # sigmoid(b) = 1/4 and sigmoid(a + b) = 3/4, so b = -ln 3 and a = 2 ln 3.
+    s = np.array([0.0] * 4 + [1.0] * 4)
+    y = np.array([1, 0, 0, 0, 1, 1, 1, 0], dtype=float)
+    a, b = fit_platt(s, y)
+    assert a == pytest.approx(2 * np.log(3), abs=1e-7)
+    assert b == pytest.approx(-np.log(3), abs=1e-7)
+    scaler = PlattScaler().fit(s, y)
+    assert (scaler.slope_, scaler.intercept_) == (a, b)
+
+
+def test_fit_platt_weights_and_soft_targets() -> None:
+    # Integer weights act as repeated rows; a soft target acts as that share of bads.
+    s = np.array([0.0, 0.0, 1.0, 1.0])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    a, b = fit_platt(s, y, np.array([1.0, 3.0, 3.0, 1.0]), gtol=1e-10, maxiter=400)
+    soft = fit_platt(np.array([0.0, 1.0]), np.array([0.25, 0.75]), gtol=1e-10)
+    assert a == pytest.approx(2 * np.log(3), abs=1e-7)
+    assert b == pytest.approx(-np.log(3), abs=1e-7)
+    np.testing.assert_allclose(soft, (a, b), atol=1e-7)

@@ -117,7 +117,7 @@ def test_scoring_latency_times_the_function(table) -> None:
 def test_compressing_a_fitted_gam(additive_frame) -> None:
     X, y, p = additive_frame
     model = GAMStudent(n_estimators=100, learning_rate=0.2).fit(X, y, soft_target=p)
-    table = model.explain()
+    table = model.export()
     rounded = round_table(table, decimals=2)
     diff = np.abs(rounded.predict_logit(X) - model.decision_function(X))
     assert diff.max() <= (len(table.terms) + 1) * 0.005 + 1e-12

@@ -77,7 +77,7 @@ def test_table_matches_boosters_to_1e6(planted, fitted) -> None:
 
 def test_pair_terms_are_two_dimensional_tables(fitted, tmp_path) -> None:
     _, model = fitted
-    table = model.explain()
+    table = model.export()
     names = [t.name for t in table.terms]
     assert names == ["x1", "x2", "x3", "x4", "x5", "x6", "c", "x3 x x4", "x5 x c"]
     num = table.term("x3 x x4")
@@ -104,7 +104,7 @@ def test_custom_objective_early_stopping_and_term_budget(planted) -> None:
     model = GA2MStudent(
         n_pairs=1, temperature=2.0, alpha=0.1, max_terms=3, early_stopping_rounds=10, **FAST
     ).fit(X[:2000], y[:2000], soft_target=p[:2000], eval_set=(X[2000:], y[2000:]))
-    table = model.explain()
+    table = model.export()
     one_d = [t.name for t in table.terms if len(t.axes) == 1]
     assert len(one_d) == 3
     assert set(one_d) == {"x1", "x2", "x5"}
@@ -156,7 +156,70 @@ def test_rank_pairs_and_bins() -> None:
 
 def test_pair_params_are_validated(planted) -> None:
     X, y, _, _ = planted
-    with pytest.raises(ValueError, match=re.escape("n_pairs must be an integer >= 0, got -1")):
-        GA2MStudent(n_pairs=-1).fit(X, y)
-    with pytest.raises(ValueError, match=re.escape("pair_max_bin must be an integer >= 2")):
-        GA2MStudent(pair_max_bin=1).fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "invalid GA2MStudent parameter(s): n_pairs: must be >= 0, got -1; "
+            "pair_max_bin: must be >= 2, got 1"
+        ),
+    ):
+        GA2MStudent(n_pairs=-1, pair_max_bin=1).fit(X, y)
+    with pytest.raises(
+        ValueError, match=re.escape("pair_rounds: must be an integer >= 1, got '5'")
+    ):
+        GA2MStudent(pair_rounds="5").fit(X, y)
+
+
+def _edges_outside_range(table: ShapeTable, X: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """(term, feature, edge) for every pair-table edge outside the training range of X."""
+    out = []
+    for term in table.terms:
+        if len(term.axes) != 2:
+            continue
+        for axis in term.axes:
+            if axis.kind != "numeric":
+                continue
+            x = X[axis.feature].dropna().to_numpy(np.float32)
+            out += [(term.name, axis.feature, e) for e in axis.edges if not x.min() < e <= x.max()]
+    return out
+
+
+@pytest.fixture(scope="module")
+def credit_book() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The synthetic credit book (features with missing values), labels, true probabilities."""
+    from risk_models.data import make_credit_book, validate_frame
+
+    syn = make_credit_book(n_rows=4000, seed=7)
+    data = validate_frame(syn.frame, syn.spec, "synthetic:credit")
+    return data.X, data.y, 1 / (1 + np.exp(-syn.true_logit))
+
+
+CREDIT_PAIRS = {"n_pairs": 10, "pair_max_bin": 32, "n_estimators": 300, "learning_rate": 0.2}
+
+
+def test_pair_table_edges_stay_inside_the_training_range(credit_book, monkeypatch) -> None:
+    """XGBoost puts the missing-vs-present split above the largest value (about twice it);
+    the exported pair tables clip such edges, and the boosters' path clips its inputs alike."""
+    X, y, p = credit_book
+    model = GA2MStudent(**CREDIT_PAIRS).fit(X, y, soft_target=p)
+    assert _edges_outside_range(model.export(), X) == []
+    h = "credit_history_months"
+    assert model.pair_ranges_[h] == (float(X[h].min()), float(X[h].max()))
+    # unclipped (the export as it was), features with missing values get an edge near 2 x max
+    import risk_models.students.ga2m as ga2m_module
+
+    monkeypatch.setattr(ga2m_module, "clip_pair_term", lambda term, X: term)
+    raw = GA2MStudent(**CREDIT_PAIRS).fit(X, y, soft_target=p)
+    outside = _edges_outside_range(raw.export(), X)
+    assert any(f == h and e > 1.5 * X[h].max() for _, f, e in outside), outside
+    np.testing.assert_array_equal(model.decision_function(X), raw.decision_function(X))
+    # beyond the range, a row scores as the nearest observed cell, in table and boosters
+    (term,) = [t for t in model.export().terms if h in t.features and len(t.axes) == 2][:1]
+    far, edge = X.head(3).copy(), X.head(3).copy()
+    far[h] = [1e6, -1e6, np.nan]
+    edge[h] = [X[h].max(), X[h].min(), np.nan]
+    np.testing.assert_array_equal(term.contributions(far), term.contributions(edge))
+    np.testing.assert_allclose(
+        model.decision_function(far), model.booster_margin(far), rtol=0, atol=1e-6
+    )
+    assert not np.allclose(raw.decision_function(far), raw.decision_function(edge))

@@ -6,6 +6,7 @@ import pytest
 from sklearn.base import clone
 
 from risk_models.evaluation.metrics import auc
+from risk_models.params import ParameterError
 from risk_models.students.gam import GAMStudent
 from risk_models.students.shape_table import ShapeTable
 
@@ -55,7 +56,7 @@ def test_monotone_constraint_holds_on_exported_table(fitted) -> None:
 
 def test_table_is_readable_json_and_scores_without_xgboost(fitted, tmp_path) -> None:
     model, X, _, _ = fitted
-    path = model.explain().save(tmp_path / "gam.json")
+    path = model.export().save(tmp_path / "gam.json")
     table = ShapeTable.load(path)
     np.testing.assert_array_equal(table.predict_logit(X), model.decision_function(X))
     assert [t.name for t in table.terms] == ["a", "b", "c"]
@@ -189,9 +190,12 @@ def test_high_temperature_does_not_shrink_the_student_on_a_sharp_teacher(additiv
 
 def test_distillation_params_are_validated(additive_frame) -> None:
     X, y, p = additive_frame
-    with pytest.raises(ValueError, match=re.escape("alpha must be in [0, 1], got 1.5")):
+    with pytest.raises(
+        ParameterError,
+        match=re.escape("invalid GAMStudent parameter(s): alpha: must be in [0, 1], got 1.5"),
+    ):
         GAMStudent(alpha=1.5).fit(X, y, soft_target=p)
-    with pytest.raises(ValueError, match=re.escape("temperature must be > 0, got 0.0")):
+    with pytest.raises(ValueError, match=re.escape("temperature: must be > 0, got 0.0")):
         GAMStudent(temperature=0.0).fit(X, y, soft_target=p)
     with pytest.raises(ValueError, match=re.escape("y must hold 0/1 labels (1 = bad), or teacher")):
         GAMStudent(alpha=0.5).fit(X, y + 1, soft_target=p)
@@ -211,17 +215,21 @@ def test_term_budget_keeps_the_most_important_terms_and_refits(additive_frame) -
     assert small.term_importance_ == pytest.approx(full.term_importance_)
     ranked = sorted(full.term_importance_, key=full.term_importance_.get, reverse=True)
     assert ranked == ["a", "b", "c"]
-    table = small.explain()
+    table = small.export()
     assert [t.name for t in table.terms] == ["a", "b"]
     assert table.features == ("a", "b")
-    assert table.n_cells() < full.explain().n_cells()
+    assert table.n_cells() < full.export().n_cells()
     np.testing.assert_allclose(
         small.decision_function(X), small.booster_margin(X), rtol=0, atol=1e-6
     )
     # the refit absorbs the dropped term: the intercept moved, the scores stay close to teacher
     assert np.corrcoef(small.decision_function(X), np.log(p / (1 - p)))[0, 1] > 0.9
-    with pytest.raises(ValueError, match=re.escape("max_terms must be a positive integer")):
+    with pytest.raises(ValueError, match=re.escape("max_terms: must be >= 1, got 0")):
         GAMStudent(max_terms=0).fit(X, y)
+    with pytest.raises(
+        ValueError, match=re.escape("max_terms: must be an integer >= 1 or None, got 2.0")
+    ):
+        GAMStudent(max_terms=2.0).fit(X, y)
 
 
 def test_zero_weight_rows_are_dropped_before_training(additive_frame) -> None:

@@ -91,10 +91,10 @@ def test_enforcement_holds_where_the_unconstrained_fit_violates(u_shaped) -> Non
     X, y, p = u_shaped
     kw = {"n_estimators": 150, "learning_rate": 0.2}
     free = GAMStudent(**kw).fit(X, y, soft_target=p)
-    assert len(check_monotone(free.explain(), {"x": 1})) > 3
+    assert len(check_monotone(free.export(), {"x": 1})) > 3
     constrained = GAMStudent(monotone={"x": 1}, **kw).fit(X, y, soft_target=p)
-    assert check_monotone(constrained.explain(), {"x": 1}) == []
-    values = constrained.explain().term("x").values[:-1]
+    assert check_monotone(constrained.export(), {"x": 1}) == []
+    values = constrained.export().term("x").values[:-1]
     assert np.ptp(values) > 0.5  # rising on x > 0, flat where the truth falls
 
 
@@ -120,10 +120,10 @@ def test_ga2m_pair_tables_are_monotone_along_declared_axis() -> None:
     kw = {"n_estimators": 150, "learning_rate": 0.2, "n_pairs": 1, "pair_rounds": 150}
     free = GA2MStudent(**kw).fit(X, y, soft_target=p)
     assert free.pairs_ == [("a", "b")]
-    assert any("in term 'a x b'" in m for m in check_monotone(free.explain(), {"a": 1}))
+    assert any("in term 'a x b'" in m for m in check_monotone(free.export(), {"a": 1}))
     constrained = GA2MStudent(monotone={"a": 1}, **kw).fit(X, y, soft_target=p)
     assert constrained.pairs_ == [("a", "b")]
-    assert check_monotone(constrained.explain(), {"a": 1}) == []
+    assert check_monotone(constrained.export(), {"a": 1}) == []
     np.testing.assert_allclose(
         constrained.decision_function(X), constrained.booster_margin(X), rtol=0, atol=1e-6
     )

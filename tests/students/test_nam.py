@@ -82,7 +82,7 @@ def test_recovers_the_additive_signal(fitted) -> None:
 
 def test_table_is_json_and_scores_the_same(fitted, tmp_path) -> None:
     model, X, _, _ = fitted
-    table = ShapeTable.load(model.explain().save(tmp_path / "nam.json"))
+    table = ShapeTable.load(model.export().save(tmp_path / "nam.json"))
     np.testing.assert_array_equal(table.predict_logit(X), model.decision_function(X))
     assert table.metadata["student"] == "nam"
     assert table.term("c").axes[0].levels == ("x", "y", "z")
@@ -226,17 +226,22 @@ def test_string_labels_and_classes(additive_frame) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_bins": 1, "alpha": 2.0}, "invalid NAMStudent parameter(s): n_bins=1, alpha=2.0"),
+        (
+            {"n_bins": 1, "alpha": 2.0},
+            "invalid NAMStudent parameter(s): alpha: must be in [0, 1], got 2.0; "
+            "n_bins: must be >= 2, got 1",
+        ),
         ({"monotone": {"c": 1}}, "monotone constraints given for ['c'], which are not numeric"),
-        ({"monotone": {"a": 2}}, "monotone direction of 'a' must be -1, 0 or +1, got 2"),
+        ({"monotone": {"a": 2}}, "monotone.a: must be -1, 0 or +1, got 2"),
         ({"pairs": (("a", "zz"),)}, "pair ('a', 'zz') names unknown feature(s) ['zz']"),
-        ({"pairs": (("a", "a"),)}, "pairs entries must be two different feature names"),
+        ({"pairs": (("a", "a"),)}, "pairs[0]: must be two different feature names, got ('a', 'a')"),
         ({"pairs": (("a", "b"), ("b", "a"))}, "pair ('b', 'a') is listed twice"),
         (
             {"pairs": (("a", "b"),), "monotone": {"b": 1}},
             "pair ('a', 'b') involves monotone feature(s) ['b']; pair terms cannot carry",
         ),
-        ({"device": "tpu"}, "device must be one of ('auto', 'cpu', 'cuda'), got 'tpu'"),
+        ({"device": "tpu"}, "device: must be one of 'auto', 'cpu', 'cuda', got 'tpu'"),
+        ({"hidden_sizes": (8, 0)}, "hidden_sizes[1]: must be an integer >= 1, got 0"),
     ],
 )
 def test_bad_parameters_are_refused(additive_frame, params, message) -> None:

@@ -10,11 +10,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from risk_models.distill.loss import distillation_loss, teacher_logit
-from risk_models.students.registry import trainer_logit
 from risk_models.students.scorecard import (
     BASE_ROW,
     ScorecardStudent,
-    _row_loss,
     fit_bin_coefficients,
     points_scaling,
     read_points_table,
@@ -110,18 +108,17 @@ def test_table_scores_the_trainer_pd_exactly(fitted) -> None:
     model, X, _, _ = fitted
     for frame in (X, _odd_rows(X)):
         trainer = model.pd_from_points(model.score_points(frame))
-        table = model.explain().predict_proba(frame)[:, 1]
+        table = model.export().predict_proba(frame)[:, 1]
         np.testing.assert_allclose(table, trainer, rtol=0, atol=1e-9)
         np.testing.assert_allclose(model.predict_proba(frame)[:, 1], trainer, rtol=0, atol=1e-9)
         np.testing.assert_allclose(
             model.decision_function(frame), model.trainer_logit(frame), rtol=0, atol=1e-9
         )
-        assert trainer_logit(model, frame) is not None  # the pipeline's fidelity check finds it
 
 
 def test_table_json_round_trip_and_points_metadata(fitted, tmp_path) -> None:
     model, X, _, _ = fitted
-    table = ShapeTable.load(model.explain().save(tmp_path / "card.json"))
+    table = ShapeTable.load(model.export().save(tmp_path / "card.json"))
     np.testing.assert_array_equal(table.predict_logit(X), model.decision_function(X))
     meta = table.metadata
     assert (meta["pdo"], meta["base_points"], meta["base_odds"]) == (20.0, 600.0, 50.0)
@@ -188,7 +185,8 @@ def test_categorical_groups_and_points_table_rows(fitted) -> None:
     model, X, _, _ = fitted
     table = model.points_table_
     assert list(table.columns) == [
-        "feature", "bin", "group", "points", "n_train", "share", "bad_rate", "bad_rate_teacher",
+        "feature", "bin", "group", "points", "n_train", "n_transfer", "share", "bad_rate",
+        "bad_rate_teacher",
     ]  # fmt: skip
     assert table.iloc[0]["feature"] == BASE_ROW and table.iloc[0]["points"] == model.base_points_
     c = table[table.feature == "c"]
@@ -223,16 +221,6 @@ def test_export_refuses_unknown_suffix(fitted, tmp_path) -> None:
 
 
 # ----------------------------------------------------------------- distillation
-
-
-def test_row_loss_matches_the_shared_distillation_loss() -> None:
-    rng = np.random.default_rng(0)
-    z, t = rng.normal(size=50), rng.normal(size=50)
-    y = (rng.random(50) < 0.3).astype(float)
-    for alpha, T in [(0.0, 1.0), (0.3, 2.0), (1.0, 0.5)]:
-        assert np.mean(_row_loss(z, y, t, alpha, T)) == pytest.approx(
-            distillation_loss(z, y, t, alpha, T), rel=1e-12
-        )
 
 
 @pytest.mark.parametrize(("alpha", "T", "mono"), [(0.0, 1.0, 0), (0.4, 3.0, 0), (0.0, 1.0, 1)])
@@ -345,21 +333,22 @@ def test_zero_weights_drop_rows_and_weights_move_the_fit(additive_frame) -> None
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"pdo": 0}, "pdo must be > 0, got 0"),
-        ({"pdo": -20}, "pdo must be > 0, got -20"),
-        ({"base_odds": 0}, "base_odds must be > 0, got 0"),
-        ({"base_odds": -1.5}, "base_odds must be > 0, got -1.5"),
-        ({"max_bins": 1}, "max_bins must be an integer >= 2, got 1"),
-        ({"max_bins": 2.5}, "max_bins must be an integer >= 2, got 2.5"),
-        ({"min_bin_share": 0}, "min_bin_share must be in (0, 0.5], got 0"),
-        ({"min_bin_share": 0.6}, "min_bin_share must be in (0, 0.5], got 0.6"),
-        ({"l2": -1}, "l2 must be >= 0, got -1"),
-        ({"alpha": 1.5}, "alpha must be in [0, 1], got 1.5"),
-        ({"temperature": 0}, "temperature must be > 0, got 0"),
-        ({"refine_rounds": -1}, "refine_rounds must be an integer >= 0, got -1"),
+        ({"pdo": 0}, "invalid ScorecardStudent parameter(s): pdo: must be > 0, got 0"),
+        ({"pdo": -20}, "pdo: must be > 0, got -20"),
+        ({"base_odds": 0}, "base_odds: must be > 0, got 0"),
+        ({"base_odds": -1.5}, "base_odds: must be > 0, got -1.5"),
+        ({"max_bins": 1}, "max_bins: must be >= 2, got 1"),
+        ({"max_bins": 2.5}, "max_bins: must be an integer >= 2, got 2.5"),
+        ({"min_bin_share": 0}, "min_bin_share: must be in (0, 0.5], got 0"),
+        ({"min_bin_share": 0.6}, "min_bin_share: must be in (0, 0.5], got 0.6"),
+        ({"l2": -1}, "l2: must be >= 0, got -1"),
+        ({"alpha": 1.5}, "alpha: must be in [0, 1], got 1.5"),
+        ({"temperature": 0}, "temperature: must be > 0, got 0"),
+        ({"refine_rounds": -1}, "refine_rounds: must be >= 0, got -1"),
+        ({"calibrate": "yes"}, "calibrate: must be true or false, got 'yes'"),
         ({"monotone": {"c": 1}}, "monotone constraints given for ['c'], which are not numeric"),
         ({"monotone": {"zz": 1}}, "monotone constraints given for ['zz'], which are not numeric"),
-        ({"monotone": {"a": 2}}, "monotone directions must be +1 or -1; got ['a']"),
+        ({"monotone": {"a": 2}}, "monotone.a: must be -1, 0 or +1, got 2"),
     ],
 )
 def test_bad_parameters_are_refused_with_exact_messages(additive_frame, params, message) -> None:
@@ -411,3 +400,44 @@ def test_infinite_values_are_refused_with_every_column_named(additive_frame) -> 
     X.loc[5, "b"] = -np.inf
     with pytest.raises(ValueError, match=re.escape("infinite values in {'a': 3, 'b': 1}")):
         ScorecardStudent().fit(X, y, soft_target=p)
+
+
+# ------------------------------------------------------- transfer rows in counts
+
+
+def test_points_table_counts_only_the_real_rows_when_given_a_count_mask(additive_frame) -> None:
+    """Transfer rows (labelled by the teacher) are fitted on but not counted as training rows:
+    ``n_train``, ``share``, the bad rates and ``cell_counts`` describe the real rows, and
+    ``n_transfer`` counts the rest."""
+    X, y, p = additive_frame
+    n_real = 2000
+    fake = X.iloc[n_real:].reset_index(drop=True)  # stand-in transfer rows, teacher labels
+    X_all = pd.concat([X.iloc[:n_real], fake], ignore_index=True)
+    y_all = np.r_[y[:n_real].astype(float), p[n_real:]]
+    mask = np.r_[np.ones(n_real, bool), np.zeros(len(fake), bool)]
+    model = ScorecardStudent().fit(X_all, y_all, soft_target=p, count_mask=mask)
+    table = model.points_table_
+    base = table.iloc[0]
+    assert (base["n_train"], base["n_transfer"]) == (n_real, len(fake))
+    assert base["bad_rate"] == pytest.approx(y[:n_real].mean())
+    assert base["bad_rate_teacher"] == pytest.approx(p[:n_real].mean())
+    counts = model.export().metadata["cell_counts"]
+    for f in model.features_:
+        rows = table[table.feature == f]
+        assert rows["n_train"].sum() == n_real and rows["n_transfer"].sum() == len(fake)
+        assert rows["share"].sum() == pytest.approx(1.0)
+        assert sum(counts[f]) == n_real
+    # without the mask every row counts (the old behaviour, which inflated n_train)
+    plain = ScorecardStudent().fit(X_all, y_all, soft_target=p)
+    assert plain.points_table_.iloc[0]["n_train"] == len(X_all)
+    assert plain.points_table_.iloc[0]["n_transfer"] == 0
+    np.testing.assert_array_equal(model.score_points(X), plain.score_points(X))
+
+
+def test_count_mask_is_checked() -> None:
+    X = pd.DataFrame({"a": np.arange(40.0)})
+    y = np.arange(40) % 2
+    with pytest.raises(ValueError, match=r"^count_mask must be 40 booleans \(True = a real"):
+        ScorecardStudent().fit(X, y, count_mask=np.ones(39, bool))
+    with pytest.raises(ValueError, match=r"^count_mask marks no row; the points table needs"):
+        ScorecardStudent().fit(X, y, count_mask=np.zeros(40, bool))

@@ -41,7 +41,8 @@ def _unseen_and_missing(X: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("depth", [0, 5, 2.5, True, "3"])
 def test_depth_outside_1_to_4_is_refused(additive_frame, depth) -> None:
     X, y, p = additive_frame
-    msg = f"max_depth must be an integer from 1 to 4 (deeper trees are not readable), got {depth!r}"
+    kind = "an integer " if isinstance(depth, (bool, float, str)) else ""
+    msg = f"invalid TreeStudent parameter(s): max_depth: must be {kind}in [1, 4], got {depth!r}"
     with pytest.raises(ValueError, match=re.escape(msg)):
         TreeStudent(max_depth=depth).fit(X, y, soft_target=p)
 
@@ -49,7 +50,8 @@ def test_depth_outside_1_to_4_is_refused(additive_frame, depth) -> None:
 @pytest.mark.parametrize("leaf", [0, 0.0, 0.7, -1])
 def test_min_samples_leaf_is_validated(additive_frame, leaf) -> None:
     X, y, p = additive_frame
-    with pytest.raises(ValueError, match=re.escape("min_samples_leaf must be a share of rows")):
+    msg = f"min_samples_leaf: must be an integer >= 1 or a number in (0, 0.5], got {leaf!r}"
+    with pytest.raises(ValueError, match=re.escape(msg)):
         TreeStudent(min_samples_leaf=leaf).fit(X, y, soft_target=p)
 
 
@@ -58,8 +60,8 @@ def test_rules_score_like_the_sklearn_tree_with_nan_and_unseen_levels(fitted) ->
     X2 = pd.concat([X, _unseen_and_missing(X)], ignore_index=True)
     sk = model.regressor_.predict(model.design_.transform(X2))
     np.testing.assert_allclose(model.decision_function(X2), sk, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(model.tree_logit(X2), sk, rtol=0, atol=1e-6)
-    assert model.explain().apply(X2).min() >= 0  # every row matches exactly one leaf rule
+    np.testing.assert_allclose(model.trainer_logit(X2), sk, rtol=0, atol=1e-6)
+    assert model.export().apply(X2).min() >= 0  # every row matches exactly one leaf rule
 
 
 def test_unseen_level_is_routed_like_missing(fitted) -> None:
@@ -74,7 +76,7 @@ def test_unseen_level_is_routed_like_missing(fitted) -> None:
 
 def test_tree_is_shallow_and_follows_the_teacher(fitted) -> None:
     model, X, _, p = fitted
-    rules = model.explain()
+    rules = model.export()
     assert rules.metadata["max_depth"] <= 4 and model.n_leaves_ == rules.n_rules <= 16
     assert all(r.support >= 0.02 - 1e-12 for r in rules.rules)
     assert sum(r.support for r in rules.rules) == pytest.approx(1.0)
@@ -86,7 +88,7 @@ def test_tree_is_shallow_and_follows_the_teacher(fitted) -> None:
 
 def test_rules_text_is_readable(fitted) -> None:
     model, *_ = fitted
-    text = model.explain().to_text()
+    text = model.export().to_text()
     lines = text.splitlines()
     assert len(lines) == model.n_leaves_ + 1
     line = re.compile(
@@ -115,11 +117,11 @@ def test_rule_text_matches_the_documented_form() -> None:
 
 def test_json_round_trip(fitted, tmp_path) -> None:
     model, X, _, _ = fitted
-    path = model.explain().save(tmp_path / "rules.json")
+    path = model.export().save(tmp_path / "rules.json")
     d = json.loads(path.read_text())
     assert d["format"] == "risk_models.rule_set" and d["categories"]["c"] == ["x", "y", "z"]
     loaded = RuleSet.load(path)
-    assert loaded.to_dict() == model.explain().to_dict()
+    assert loaded.to_dict() == model.export().to_dict()
     X2 = _unseen_and_missing(X)
     np.testing.assert_array_equal(loaded.predict_logit(X2), model.decision_function(X2))
     with pytest.raises(ModelFormatError, match=re.escape("not a rule set (format='other')")):
@@ -180,7 +182,7 @@ def test_missingness_split_exports_as_is_missing() -> None:
     p = np.where(miss, 0.8, 0.2)
     X = pd.DataFrame({"x": x})
     model = TreeStudent(max_depth=1).fit(X, (rng.random(n) < p).astype(int), soft_target=p)
-    text = model.explain().to_text()
+    text = model.export().to_text()
     assert "IF x is not missing THEN" in text and "IF x is missing THEN" in text
     np.testing.assert_allclose(model.decision_function(X), np.log(p / (1 - p)), atol=1e-9)
 
@@ -188,22 +190,22 @@ def test_missingness_split_exports_as_is_missing() -> None:
 def test_hard_labels_give_clipped_leaf_log_odds(additive_frame) -> None:
     X, y, _ = additive_frame
     model = TreeStudent(max_depth=2).fit(X, y)
-    leaf = model.explain().apply(X)
-    for i, rule in enumerate(model.explain().rules):
+    leaf = model.export().apply(X)
+    for i, rule in enumerate(model.export().rules):
         rate = y[leaf == i].mean()
         assert rule.logit == pytest.approx(np.log(rate / (1 - rate)))
-    np.testing.assert_allclose(model.decision_function(X), model.tree_logit(X), atol=1e-12)
+    np.testing.assert_allclose(model.decision_function(X), model.trainer_logit(X), atol=1e-12)
 
 
 def test_alpha_mixes_the_label_and_temperature_leaves_the_tree_unchanged(additive_frame) -> None:
     X, y, p = additive_frame
     base = TreeStudent(max_depth=2).fit(X, y, soft_target=p)
     hot = TreeStudent(max_depth=2, temperature=3.0).fit(X, y, soft_target=p)
-    assert hot.explain().to_dict() == base.explain().to_dict()
+    assert hot.export().to_dict() == base.export().to_dict()
     mixed = TreeStudent(max_depth=2, alpha=0.5).fit(X, y, soft_target=p)
     q = 0.5 * y + 0.5 * p
-    assert mixed.explain().metadata["target"] == "mixed_target_logit"
-    assert mixed.explain().intercept == pytest.approx(np.mean(np.log(q / (1 - q))))
+    assert mixed.export().metadata["target"] == "mixed_target_logit"
+    assert mixed.export().intercept == pytest.approx(np.mean(np.log(q / (1 - q))))
 
 
 def test_sample_weights_are_used(additive_frame) -> None:
@@ -211,8 +213,8 @@ def test_sample_weights_are_used(additive_frame) -> None:
     w = np.where(X["b"].to_numpy() > 4, 5.0, 1.0)
     model = TreeStudent(max_depth=2).fit(X, y, soft_target=p, sample_weight=w)
     t = np.log(p / (1 - p))
-    assert model.explain().intercept == pytest.approx(np.average(t, weights=w))
-    np.testing.assert_allclose(model.decision_function(X), model.tree_logit(X), atol=1e-12)
+    assert model.export().intercept == pytest.approx(np.average(t, weights=w))
+    np.testing.assert_allclose(model.decision_function(X), model.trainer_logit(X), atol=1e-12)
 
 
 @pytest.mark.parametrize("reference", ["mean", "best"])
@@ -224,7 +226,7 @@ def test_tree_reasons_add_up(fitted, reference) -> None:
     np.testing.assert_allclose(
         rc.points_lost.sum(axis=1).to_numpy(), rc.score_difference(), rtol=0, atol=1e-9
     )
-    rules = model.explain()
+    rules = model.export()
     expected_ref = rules.intercept if reference == "mean" else min(r.logit for r in rules.rules)
     assert rc.reference_score == pytest.approx(expected_ref, abs=1e-12)
     assert (rc.reasons["points_lost"] > 0).all()
@@ -233,7 +235,7 @@ def test_tree_reasons_add_up(fitted, reference) -> None:
 
 def test_tree_reasons_name_the_path_conditions(fitted) -> None:
     model, X, _, _ = fitted
-    rules = model.explain()
+    rules = model.export()
     rc = reasons_for_tree(rules, X, reference="population_mean")
     leaf = rules.apply(X)
     labels = [r.condition_labels() for r in rules.rules]
@@ -247,7 +249,7 @@ def test_tree_reasons_name_the_path_conditions(fitted) -> None:
 
 def test_best_leaf_rows_lose_no_points(fitted) -> None:
     model, X, _, _ = fitted
-    rules = model.explain()
+    rules = model.export()
     rc = reasons_for_tree(rules, X, reference="best_leaf")
     best = int(np.argmin([r.logit for r in rules.rules]))
     in_best = rules.apply(X) == best

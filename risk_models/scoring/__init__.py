@@ -1,0 +1,1 @@
+"""Batch scoring: stream a registered student over a book, with reasons, rejects and a manifest."""

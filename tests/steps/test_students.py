@@ -1,0 +1,62 @@
+"""Step ``students`` without MLflow: the protocol, the distillation settings, the evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from risk_models.config import parse_pipeline_config
+from risk_models.evaluation.metrics import classification_metrics
+from risk_models.steps.students import student_params
+from risk_models.students.protocol import DISTILL_PARAMS, Student
+from risk_models.students.registry import STUDENT_KINDS, student_class
+from tests.steps.conftest import tiny_raw
+
+
+@pytest.mark.parametrize("kind", sorted(STUDENT_KINDS))
+def test_every_student_kind_meets_the_protocol(kind: str) -> None:
+    cls = student_class(kind)
+    assert cls.kind == kind
+    assert cls.distill_params <= DISTILL_PARAMS
+    assert isinstance(cls(), Student)
+
+
+def test_fits_are_evaluated_on_their_own_test_logits(tiny_run) -> None:
+    state, _ = tiny_run
+    test = state.data.splits.test
+    fits = state.students.by_name()
+    assert list(fits) == ["gam", "tree"]
+    for fit in fits.values():
+        np.testing.assert_array_equal(fit.test_logit, fit.model.decision_function(test.X))
+        assert fit.metrics == classification_metrics(test.y, expit(fit.test_logit))
+        assert fit.facts["table_vs_trainer_max_abs_diff"] <= 1e-6
+        assert fit.facts["n_train_rows"] == state.data.splits.train.n_rows
+        assert fit.facts["n_transfer_rows"] == 300
+        assert len(fit.reasons_sample) == min(200, test.n_rows)
+        assert fit.compression["teacher_size_bytes"] == state.teachers.profile["teacher_size_bytes"]
+    assert fits["gam"].facts["n_cells"] == fits["gam"].exported.n_cells()
+    assert fits["tree"].reason_catalogue is None
+
+
+def test_declared_monotone_directions_reach_the_student(tiny_run) -> None:
+    state, _ = tiny_run
+    gam = state.students.by_name()["gam"].model
+    assert gam.get_params()["monotone"] == {"income": -1, "debt_to_income": 1}
+
+
+def test_student_params_take_distillation_settings_unless_yaml_sets_them(tiny_run) -> None:
+    raw = tiny_raw()
+    raw["distill"] = {"alpha": 0.3, "temperature": 2.0}
+    raw["split"] = {"seed": 4}
+    raw["students"][0]["params"]["alpha"] = 0.9
+    cfg = parse_pipeline_config(raw)
+    spec = tiny_run[0].data.splits.train.spec
+    params = student_params(cfg.students[0], cfg, spec, DISTILL_PARAMS)
+    assert params["alpha"] == 0.9  # the student's own YAML wins
+    assert params["temperature"] == 2.0
+    assert params["random_state"] == 4
+    assert params["monotone"] == {"income": -1, "debt_to_income": 1}
+    assert "monotone" not in student_params(
+        cfg.students[0], cfg, spec, frozenset({"alpha", "temperature"})
+    )
