@@ -1,4 +1,4 @@
-"""Batch scoring throughput: in memory, Parquet to Parquet (with reasons), the I/O floor, the teacher.
+"""Batch scoring throughput: in memory, Parquet to Parquet with reasons, I/O floor, teacher.
 
 Usage:
     python benchmarks/scoring.py [--parts inmemory,parquet,teacher] [--sizes 1000000,10000000]
@@ -12,9 +12,10 @@ row groups of 262,144 rows.
 
 Parts (each a few minutes on 2 cores; run them separately on a busy machine):
 
-``inmemory``  ``ShapeTable.predict_logit`` on 1M rows (pandas), and ``score_chunk`` (every output
-              column) without and with the top-4 reasons, on an Arrow table; median of
-              ``--repeats``.
+``inmemory``  on 1M rows: ``ShapeTable.predict_logit`` (pandas frame); the top-4 reasons (codes
+              and points lost: ``tablescore.output.evaluate``); ``score_chunk`` (every output
+              column, value texts included) without and with the top-4 reasons (Arrow
+              table); median of ``--repeats``, wall and per CPU second.
 ``parquet``   ``riskdistill score`` (library call, k=4, rejects, manifest) of each book, one
               fresh process per run, wall time and peak RSS; beside it the I/O floor: the same
               file streamed through pyarrow (``iter_batches`` then ``ParquetWriter``, default
@@ -44,6 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 TAIWAN = REPO.parent / "shared" / "data" / "uci_taiwan_default_credit_card.parquet"
 TARGET = "default.payment.next.month"
 ROW_GROUP = 262_144
+CPU: list[float] = []
 
 
 def _log(record: dict, out: list[dict]) -> None:
@@ -116,12 +118,16 @@ def make_book(work: Path, n: int, seed: int) -> Path:
 
 
 def _median(fn, repeats: int) -> float:
+    """Median wall seconds of ``fn`` (after a warm-up); the CPU seconds of those calls go to
+    :data:`CPU` (on a shared machine, rows per CPU second is the idle-core figure)."""
     fn()  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    CPU.append(float(np.median(cpu)))
     return float(np.median(times))
 
 
@@ -130,6 +136,7 @@ def part_inmemory(paths: dict[str, Path], book: Path, repeats: int, out: list[di
 
     from risk_models.explain import load_explained
     from risk_models.scoring.tablescore import compile_model, score_chunk
+    from risk_models.scoring.tablescore.output import evaluate
 
     arrow = pq.read_table(book)
     frame = arrow.to_pandas()
@@ -138,11 +145,16 @@ def part_inmemory(paths: dict[str, Path], book: Path, repeats: int, out: list[di
         table = load_explained(path)
         compiled = compile_model(table.to_dict())
         t_logit = _median(lambda table=table: table.predict_logit(frame), repeats)
+        t_rc = _median(lambda c=compiled: evaluate(c, arrow, k=4), repeats)
         t0 = _median(lambda c=compiled: score_chunk(c, arrow, k=0), repeats)
         t4 = _median(lambda c=compiled: score_chunk(c, arrow, k=4), repeats)
+        c_logit, c_rc, c0, c4 = CPU[-4:]
         _log({"part": "inmemory", "model": name, "rows": n, "terms": len(table.terms),
-              "predict_logit_rows_per_s": n / t_logit, "score_k0_rows_per_s": n / t0,
-              "score_k4_rows_per_s": n / t4}, out)  # fmt: skip
+              "predict_logit_rows_per_s": n / t_logit, "reasons_k4_rows_per_s": n / t_rc,
+              "score_k0_rows_per_s": n / t0, "score_k4_rows_per_s": n / t4,
+              "per_cpu_second": {"predict_logit": n / c_logit, "reasons_k4": n / c_rc,
+                                 "score_k0": n / c0, "score_k4": n / c4},
+              "load_avg_1m": os.getloadavg()[0]}, out)  # fmt: skip
 
 
 _SCORE_JOB = """
@@ -152,8 +164,9 @@ t = time.perf_counter()
 s = score_batch(sys.argv[1], sys.argv[2], sys.argv[3], id_columns=["ID"], k=4,
                 as_of="2026-12-01")
 dt = time.perf_counter() - t
+u = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": dt, "rows": s.rows_read, "rejected": s.rows_rejected,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_rss_mb": u.ru_maxrss / 1024, "cpu_seconds": u.ru_utime + u.ru_stime,
                   "timings": s.timings}))
 """
 
@@ -167,8 +180,9 @@ for b in f.iter_batches(batch_size=262144):
     w = w or pq.ParquetWriter(sys.argv[2], b.schema)
     w.write_batch(b)
 w.close()
+u = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": time.perf_counter() - t, "rows": f.metadata.num_rows,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": u.ru_maxrss / 1024, "cpu_seconds": u.ru_utime + u.ru_stime}))
 """
 
 
@@ -185,12 +199,14 @@ def part_parquet(
         floor = _job(_FLOOR_JOB, str(book), str(work / "floor.parquet"))
         floor_rps = floor["rows"] / floor["seconds"]
         _log({"part": "parquet_floor", "rows": n, "rows_per_s": floor_rps,
-              "seconds": floor["seconds"], "peak_rss_mb": floor["peak_rss_mb"]}, out)  # fmt: skip
+              "seconds": floor["seconds"], "cpu_seconds": floor["cpu_seconds"],
+              "peak_rss_mb": floor["peak_rss_mb"]}, out)  # fmt: skip
         for name, path in paths.items():
             res = _job(_SCORE_JOB, str(path), str(book), str(work / f"scores_{name}.parquet"))
             _log({"part": "parquet_score", "model": name, "rows": n, "k": 4,
                   "rows_per_s": res["rows"] / res["seconds"], "seconds": res["seconds"],
                   "x_floor": res["seconds"] / floor["seconds"], "peak_rss_mb": res["peak_rss_mb"],
+                  "cpu_seconds": res["cpu_seconds"], "load_avg_1m": os.getloadavg()[0],
                   "timings": {k: round(v, 2) for k, v in res["timings"].items()}}, out)  # fmt: skip
 
 

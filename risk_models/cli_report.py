@@ -52,6 +52,9 @@ def report(
     out = output_dir or Path("runs") / f"report-{run_id}"
     try:
         mcfg = load_mlflow_config(mlflow_config, tracking_uri)
+        from risk_models.registry import probe_tracking  # fail in seconds, not minutes
+
+        probe_tracking(mcfg.tracking_uri)
         client = mlflow.MlflowClient(
             tracking_uri=mcfg.tracking_uri, registry_uri=mcfg.registry_uri or mcfg.tracking_uri
         )

@@ -136,12 +136,18 @@ def score(
 ) -> None:  # fmt: skip
     """Score a book with a model: PD, points, decision, reason codes; rejects and a manifest."""
     from risk_models.config import load_mlflow_config
+    from risk_models.errors import TrackingUnreachable
+    from risk_models.registry import probe_tracking
     from risk_models.scoring.batch import score_batch
     from risk_models.scoring.model_ref import ModelResolutionError
 
     try:
         mcfg = load_mlflow_config(mlflow_config, tracking_uri)
-    except ConfigError as exc:
+        if not no_tracking or model.startswith("models:/"):  # fail in seconds, not minutes
+            probe_tracking(mcfg.tracking_uri)
+            if model.startswith("models:/") and mcfg.registry_uri:
+                probe_tracking(mcfg.registry_uri)
+    except (ConfigError, TrackingUnreachable) as exc:
         _fail(exc, EXIT_INPUT_ERROR)
     spark = None
     if engine == "spark":

@@ -260,6 +260,10 @@ class RegistryConfig(_Strict):
     register_rule: Literal["best_passing", "all_passing", "none"] = Field(
         "best_passing", alias="register"
     )
+    # Log each student's test rows (features, outcome, logit) with its run, so that promotion
+    # can score the champion on the candidate's test data; false keeps feature values out of
+    # the artifact store (champion gates then need matching test digests).
+    log_test_rows: bool = True
     # Gates against the current champion at promotion, on the candidate's test rows:
     # ``<metric>_vs_champion`` is candidate minus champion (see README "Registry").
     champion_gates: dict[str, GateBounds] = Field(

@@ -211,3 +211,30 @@ def test_synth_then_the_printed_run_line_completes_and_declares_the_roles(
                  tmp_path / "out" / "students" / "scorecard" / "shape_table.json"):  # fmt: skip
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o044 == 0o044, (path, oct(mode))
+
+
+def test_report_and_score_fail_fast_on_an_unreachable_tracking_server(tmp_path: Path) -> None:
+    import time
+
+    import numpy as np
+
+    from risk_models.students.shape_table import Axis, ShapeTable, Term
+
+    table = ShapeTable(
+        -1.0, (Term("x", (Axis("x", "numeric", edges=(0.5,)),), np.array([0.0, 1.0, 0.2])),),
+        ("x",), {},
+    )  # fmt: skip
+    model = table.save(tmp_path / "shape_table.json")
+    pd.DataFrame({"x": [0.1, 0.9]}).to_parquet(tmp_path / "in.parquet")
+    uri = ["--tracking-uri", "http://127.0.0.1:9"]
+    for args in (
+        ["report", "--run-id", "abc", "-o", str(tmp_path / "rep"), *uri],
+        ["score", "--model", str(model), "--input", str(tmp_path / "in.parquet"),
+         "--output", str(tmp_path / "out.parquet"), *uri],
+    ):  # fmt: skip
+        started = time.monotonic()
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 2 and time.monotonic() - started < 15, res.output
+        assert "tracking server 'http://127.0.0.1:9' is not reachable" in res.output
+        assert "Traceback" not in res.output
+    assert not (tmp_path / "rep").exists() and not (tmp_path / "out.parquet").exists()

@@ -71,8 +71,8 @@ STREAM_SPEC = DataSpec(
     time_column="event_time",
     monotone={
         "distance_from_home": 1,
-        "speed_from_last": 1,
         "txn_count_1h": 1,
+        "txn_count_24h": 1,
         "is_new_device": 1,
         "is_new_merchant": 1,
         "merchant_txn_count_1h": 1,

@@ -214,7 +214,12 @@ def log_student(
         )
     test = data.splits.test
     log_test_scores(
-        client, run_id, y=test.y, logit=fit.test_logit, features=test.X, row_ids=test.ids
+        client,
+        run_id,
+        y=test.y,
+        logit=fit.test_logit,
+        features=test.X if cfg.registry.log_test_rows else None,
+        row_ids=test.ids,
     )
     with mlflow.start_run(run_id=run_id):
         model_info = log_student_model(

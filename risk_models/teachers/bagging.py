@@ -77,6 +77,7 @@ def cross_fit_member(
     early_stopping_fraction: float = 0.1,
     seed: int = 0,
     on_fold: Callable[[int, int], None] | None = None,
+    times: np.ndarray | None = None,
 ) -> tuple[BaggedMember, np.ndarray]:
     """Fit ``estimator`` once per fold; return the bagged member and out-of-fold log-odds.
 
@@ -84,7 +85,17 @@ def cross_fit_member(
     ``early_stopping_fraction`` of *those* rows, so the held-out fold plays no part in its
     fit: its out-of-fold scores are honest (they are used as soft labels and to fit the
     ensemble weights and calibration). ``on_fold(k, n_folds)`` is called after each fold.
+
+    With ``times`` (event time per row), ``folds`` are time blocks
+    (:func:`~risk_models.data.time_folds.time_blocks`) and the folds chain forward: block
+    ``k >= 1`` is scored by a model trained on blocks ``< k`` and early-stopped on their
+    latest ``early_stopping_fraction``; block 0 gets no out-of-fold score (NaN). The member
+    that scores new (later) rows is one more model trained on every block, early-stopped on
+    the latest slice: averaging the fold models would mix in models that saw only the
+    earliest block.
     """
+    if times is not None:
+        return _forward_fit_member(estimator, X, y, folds, times, early_stopping_fraction, on_fold)
     from sklearn.model_selection import train_test_split
 
     oof = np.full(len(X), np.nan)
@@ -104,3 +115,32 @@ def cross_fit_member(
         if on_fold is not None:
             on_fold(k, n_folds)
     return BaggedMember(models, getattr(estimator, "kind", type(estimator).__name__)), oof
+
+
+def _forward_fit_member(
+    estimator: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    blocks: np.ndarray,
+    times: np.ndarray,
+    fraction: float,
+    on_fold: Callable[[int, int], None] | None,
+) -> tuple[BaggedMember, np.ndarray]:
+    from risk_models.data.time_folds import forward_folds, latest_slice
+
+    def fitted(rows: np.ndarray) -> Any:
+        fit_idx, stop_idx = latest_slice(rows, times, fraction)
+        return clone(estimator).fit(
+            X.iloc[fit_idx], y[fit_idx], eval_set=(X.iloc[stop_idx], y[stop_idx])
+        )
+
+    oof = np.full(len(X), np.nan)
+    n_blocks = int(blocks.max()) + 1
+    for k, past, held in forward_folds(blocks):
+        oof[held] = fitted(past).decision_function(X.iloc[held])
+        if on_fold is not None:
+            on_fold(k - 1, n_blocks)
+    final = fitted(np.arange(len(X)))
+    if on_fold is not None:
+        on_fold(n_blocks - 1, n_blocks)
+    return BaggedMember([final], getattr(estimator, "kind", type(estimator).__name__)), oof

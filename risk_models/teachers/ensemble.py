@@ -53,16 +53,30 @@ def build_teacher(kind: str, params: dict[str, Any], seed: int) -> Any:
 
 
 def pooled_folds(
-    X: pd.DataFrame, y: Any, eval_set: tuple[pd.DataFrame, Any], k: int, seed: int
+    X: pd.DataFrame,
+    y: Any,
+    eval_set: tuple[pd.DataFrame, Any],
+    k: int,
+    seed: int,
+    times: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Training + ``eval_set`` rows pooled (categorical dtypes kept), their 0/1 labels, and
     each row's fold in a stratified, shuffled K-fold split seeded by ``seed``: the folds a
-    cross-fitted ensemble uses."""
+    cross-fitted ensemble uses. With ``times`` (the pooled rows' event times), the folds are
+    K contiguous time blocks instead (:func:`~risk_models.data.time_folds.time_blocks`)."""
     from sklearn.model_selection import StratifiedKFold
 
     Xv, yv = eval_set
     pool = concat_rows(X, Xv)
     y_pool = np.r_[np.asarray(y), np.asarray(yv)].astype(int)
+    if times is not None:
+        from risk_models.data.time_folds import time_blocks
+
+        if len(times) != len(pool):
+            raise ValueError(
+                f"times has {len(times)} values for {len(pool)} pooled rows (train + eval_set)"
+            )
+        return pool, y_pool, time_blocks(times, k)
     folds = np.empty(len(pool), dtype=np.int64)
     splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
     for j, (_, held) in enumerate(splitter.split(np.zeros(len(pool)), y_pool)):
@@ -93,6 +107,13 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         fitted on the out-of-fold scores of all pooled rows, and ``cross_fitted_logit_`` holds
         an out-of-fold ensemble log-odds for every pooled row whose weights and calibration
         were also fitted without that row's fold.
+    fold_order : ``"random"`` (stratified shuffled folds) or ``"time"``: with ``cv_folds >= 2``
+        the folds are K blocks of event time and chain forward
+        (:mod:`risk_models.data.time_folds`): block ``k`` is scored by fold models trained on
+        blocks ``< k``, and its ensemble weights and calibration are fitted on the
+        out-of-fold scores of blocks ``1..k-1`` (block 1: equal weights, no calibration).
+        Block 0 has no out-of-fold score (NaN in ``cross_fitted_logit_``). ``fit`` then needs
+        ``times`` and ``eval_times``.
     """
 
     _parameter_constraints = param_specs.ENSEMBLE
@@ -105,6 +126,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         cv_folds: int = 0,
         weight_l2: float = 0.0,
         random_state: int = 0,
+        fold_order: Literal["random", "time"] = "random",
     ) -> None:
         self.members = members
         self.weighting = weighting
@@ -112,6 +134,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         self.cv_folds = cv_folds
         self.weight_l2 = weight_l2
         self.random_state = random_state
+        self.fold_order = fold_order
 
     def fit(
         self,
@@ -123,11 +146,15 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         sample_weight: Any = None,
         on_member: Callable[[str, Any], None] | None = None,
         on_fold: Callable[[str, int, int], None] | None = None,
+        times: Any = None,
+        eval_times: Any = None,
     ) -> TeacherEnsemble:
         """Fit every member (early stopping on ``eval_set``), then weights and calibration.
 
         ``on_member(name, fitted)`` is called after each member; with ``cv_folds >= 2``,
         ``on_fold(name, k, n_folds)`` after each of its fold models (progress reporting).
+        ``times`` and ``eval_times`` are the event times of ``X`` and ``eval_set`` rows; they
+        are needed (and only used) with ``fold_order="time"`` and ``cv_folds >= 2``.
         """
         validate_estimator_params(self)
         if not self.members:
@@ -139,7 +166,16 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         if self.cv_folds >= 2:
             if soft_target is not None or sample_weight is not None:
                 raise ValueError("cv_folds >= 2 supports hard labels without sample weights")
-            return self._fit_cross_fitted(X, y, eval_set, on_member, on_fold)
+            pool_times = None
+            if self.fold_order == "time":
+                if times is None or eval_times is None:
+                    raise ValueError(
+                        "fold_order='time' with cv_folds >= 2 needs the event times of the "
+                        "training and eval_set rows: pass fit(..., times=, eval_times=), or "
+                        "set ensemble.fold_order: random"
+                    )
+                pool_times = np.r_[np.asarray(times), np.asarray(eval_times)]
+            return self._fit_cross_fitted(X, y, eval_set, on_member, on_fold, pool_times)
         fitted = []
         for name, est in self.members:
             member = clone(est).fit(
@@ -175,15 +211,24 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         eval_set: tuple[pd.DataFrame, Any],
         on_member: Callable[[str, Any], None] | None,
         on_fold: Callable[[str, int, int], None] | None = None,
+        pool_times: np.ndarray | None = None,
     ) -> TeacherEnsemble:
         from risk_models.teachers.bagging import cross_fit_member
 
-        pool, y_pool, folds = pooled_folds(X, y, eval_set, self.cv_folds, self.random_state)
+        pool, y_pool, folds = pooled_folds(
+            X, y, eval_set, self.cv_folds, self.random_state, times=pool_times
+        )
         fitted, oof = [], []
         for name, est in self.members:
             fold_done = None if on_fold is None else functools.partial(on_fold, name)
             member, z = cross_fit_member(
-                est, pool, y_pool, folds, seed=self.random_state, on_fold=fold_done
+                est,
+                pool,
+                y_pool,
+                folds,
+                seed=self.random_state,
+                on_fold=fold_done,
+                times=pool_times,
             )
             log.info(
                 "teacher %s cross-fitted (%d folds) on %s", name, self.cv_folds, member.device_
@@ -196,6 +241,9 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         z_oof = np.column_stack(oof)
         self.oof_member_logits_ = z_oof
         self.folds_ = folds
+        if pool_times is not None:
+            self.cross_fitted_logit_ = self._forward_combination(z_oof, y_pool, folds)
+            return self
         self._fit_combination(z_oof, y_pool.astype(float))
         # Out-of-fold ensemble scores: weights and calibration refitted without each fold.
         crossed = np.empty(len(pool))
@@ -205,6 +253,32 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
             crossed[held] = cal.transform(z_oof[held] @ w)
         self.cross_fitted_logit_ = crossed
         return self
+
+    def _forward_combination(
+        self, z_oof: np.ndarray, y_pool: np.ndarray, blocks: np.ndarray
+    ) -> np.ndarray:
+        """Time folds: the final weights and calibration from every scored block (1..K-1);
+        each block's out-of-fold ensemble score from the combination of the blocks before
+        it (block 1: equal weights, no calibration; block 0: NaN)."""
+        from risk_models.evaluation.calibration import make_calibrator
+
+        y = y_pool.astype(float)
+        scored = blocks >= 1
+        self._fit_combination(z_oof[scored], y[scored])
+        crossed = np.full(len(y), np.nan)
+        first = blocks == 1
+        equal = np.full(z_oof.shape[1], 1.0 / z_oof.shape[1])
+        crossed[first] = (
+            make_calibrator("none")
+            .fit(z_oof[first] @ equal, y[first])
+            .transform(z_oof[first] @ equal)
+        )
+        for k in range(2, int(blocks.max()) + 1):
+            past = scored & (blocks < k)
+            w, cal = self._combination(z_oof[past], y[past])
+            held = blocks == k
+            crossed[held] = cal.transform(z_oof[held] @ w)
+        return crossed
 
     def member_logits(self, X: pd.DataFrame) -> np.ndarray:
         """``(n_rows, n_members)`` log-odds of every member."""
@@ -245,6 +319,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
             "weights": self.weights_.tolist(),
             "weighting": self.weighting,
             "weight_l2": self.weight_l2,
+            "fold_order": self.fold_order,
             "calibration": self.calibrator_.to_dict(),
         }
         atomic_write_text(directory / "ensemble.json", json.dumps(meta, indent=1))
@@ -265,6 +340,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
             weighting=meta["weighting"],
             cv_folds=meta.get("cv_folds", 0),
             weight_l2=meta.get("weight_l2", 0.0),
+            fold_order=meta.get("fold_order", "random"),
         )
         ens.fitted_members_ = members
         ens.weights_ = np.asarray(meta["weights"], dtype=float)

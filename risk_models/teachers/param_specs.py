@@ -94,6 +94,7 @@ ENSEMBLE: ParamSpec = {
     "cv_folds": [Options((0,)), Interval(int, 2, None)],
     "weight_l2": [NON_NEGATIVE],
     "random_state": [SEED],
+    "fold_order": [Options(("random", "time"))],
 }
 
 TEACHER_PARAMS: dict[str, ParamSpec] = {

@@ -147,6 +147,8 @@ def numeric_column(values: Any) -> NumericColumn:
 
         t = values.type
         if (pa.types.is_integer(t) or pa.types.is_floating(t)) and not pa.types.is_float16(t):
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
             raw = np.asarray(values.to_numpy(zero_copy_only=False))
         elif pa.types.is_boolean(t):
             raw = _arrow_to_pandas(values).astype("float64").to_numpy()

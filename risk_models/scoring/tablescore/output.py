@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .attribution import best_reference, label_index, points_lost, top_k
 from .codes import feature_codes, reason_codes_of
@@ -172,6 +173,16 @@ def score_chunk(
     return ScoredChunk(table, kept, reject_reason, logit, problems)
 
 
+def evaluate(model: CompiledTable | CompiledRules, data: Any, *, k: int = 4) -> Any:
+    """Log-odds, points and the top-``k`` reasons (feature, points lost, catalogue position)
+    of every row, as NumPy arrays: the reason codes without the output columns."""
+    n = n_rows(data)
+    cols = model.read_columns(data)
+    if isinstance(model, CompiledRules):
+        return _evaluate_rules(model, data, cols, n, k)
+    return _evaluate_table(model, data, cols, n, k)
+
+
 @dataclass(frozen=True, eq=False)
 class _Evaluated:
     logit: np.ndarray
@@ -246,8 +257,12 @@ def _evaluate_rules(
     return _Evaluated(logit, None, order, top, code)
 
 
-def _value_text(model: Any, cols: dict[str, Any], j: int, rows: np.ndarray) -> Any:
-    """The raw values of feature ``j`` at ``rows`` as Arrow strings (null when missing)."""
+def _value_codes(model: Any, cols: dict[str, Any], j: int, rows: np.ndarray) -> tuple[Any, Any]:
+    """Feature ``j``'s values at ``rows`` as (codes into its texts, the distinct texts).
+
+    Each distinct value is formatted once (Arrow's shortest round-trip form for numbers, the
+    level string for categories); code ``-1`` is a missing value.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -255,44 +270,55 @@ def _value_text(model: Any, cols: dict[str, Any], j: int, rows: np.ndarray) -> A
 
     col = cols.get(model.features[j])
     if col is None:
-        return pa.nulls(len(rows), type=pa.string())
+        return np.full(len(rows), -1, dtype=np.int64), pa.array([], type=pa.string())
     if isinstance(col, LevelColumn):
-        codes = col.codes[rows]
-        return pa.array(np.asarray([*col.uniques, ""], dtype=object)[codes], type=pa.string(),
-                        mask=codes < 0)  # fmt: skip
-    x = col.raw[rows]
-    miss = np.isnan(x) if x.dtype.kind == "f" else None
-    return pc.cast(pa.array(x, mask=miss), pa.string())
+        return col.codes[rows].astype(np.int64), pa.array(col.uniques, type=pa.string())
+    codes, uniques = pd.factorize(col.raw[rows], use_na_sentinel=True)
+    return codes.astype(np.int64), pc.cast(pa.array(np.asarray(uniques)), pa.string())
+
+
+def _null_text(n: int) -> Any:
+    """A dictionary-encoded text column of ``n`` nulls."""
+    import pyarrow as pa
+
+    return pa.DictionaryArray.from_arrays(pa.nulls(n, type=pa.int32()), pa.array([], pa.string()))
 
 
 def _all_values(
     model: Any, cols: dict[str, Any], order: np.ndarray, valid: np.ndarray
 ) -> list[Any]:
-    """Per rank, the raw value text of each row's reason feature (null without a reason).
+    """Per rank, the raw value of each row's reason feature as text (null without a reason).
 
-    Rows of every rank are grouped by feature with one stable sort, each feature's values are
-    formatted once, then put back in row order.
+    Rows of every rank are grouped by feature with one stable sort; each feature's distinct
+    values are formatted once; the columns are dictionary-encoded over those texts.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     kk, n = order.shape
     flat_valid = valid.reshape(-1)
     where = np.flatnonzero(flat_valid)
     if not len(where):
-        return [pa.nulls(n, type=pa.string()) for _ in range(kk)]
+        return [_null_text(n) for _ in range(kk)]
     feats = order.reshape(-1)[where].astype(np.int16)
     perm = np.argsort(feats, kind="stable")
     where, feats = where[perm], feats[perm]
     bounds = np.flatnonzero(np.diff(feats)) + 1
-    pieces = [
-        _value_text(model, cols, int(feats[lo]), where[lo:hi] % n).cast(pa.string())
-        for lo, hi in zip([0, *bounds], [*bounds, len(feats)], strict=True)
-    ]
-    joined = pa.concat_arrays(pieces)
-    take = np.zeros(kk * n, dtype=np.int64)
-    take[where] = np.arange(len(where))
+    index = np.full(kk * n, -1, dtype=np.int64)
+    texts, offset = [], 0
+    for lo, hi in zip([0, *bounds], [*bounds, len(feats)], strict=True):
+        codes, uniques = _value_codes(model, cols, int(feats[lo]), where[lo:hi] % n)
+        index[where[lo:hi]] = np.where(codes < 0, -1, codes + offset)
+        texts.append(uniques)
+        offset += len(uniques)
+    enc = pc.dictionary_encode(pa.concat_arrays(texts))  # one entry per distinct text
+    remap = np.append(enc.indices.to_numpy(zero_copy_only=False), -1).astype(np.int32)
+    index = remap[index]
     return [
-        joined.take(pa.array(take[r * n : (r + 1) * n], mask=~flat_valid[r * n : (r + 1) * n]))
+        pa.DictionaryArray.from_arrays(
+            pa.array(index[r * n : (r + 1) * n], mask=index[r * n : (r + 1) * n] < 0),
+            enc.dictionary,
+        )
         for r in range(kk)
     ]
 
@@ -328,7 +354,7 @@ def _reason_columns(model: Any, cols: dict[str, Any], k: int, ev: _Evaluated) ->
         out[name] = dict_col(c, codes_dict)
         out[f"{name}_feature_code"] = dict_col(cat.feature_code_of[o], fcodes_dict)
         out[f"{name}_feature"] = dict_col(o, feats_dict)
-        out[f"{name}_value"] = values[r] if r < kk else pa.nulls(n, type=pa.string())
+        out[f"{name}_value"] = values[r] if r < kk else _null_text(n)
         out[f"{name}_bin"] = dict_col(cat.bin_of[c] if len(cat.bin_of) else c, bins_dict)
         points = ev.top[r] if r < kk else np.zeros(n)
         out[f"{name}_points"] = pa.array(points, type=pa.float64(), mask=inv)

@@ -110,17 +110,20 @@ def find_problems(model: Any, cols: dict[str, NumericColumn | LevelColumn], n: i
                 found.append((f, "wrong_type", col.wrong_type))
             if col.infinite is not None:
                 found.append((f, "infinite_value", col.infinite))
-            missing = np.isnan(col.x64)
+            if supported.get(f, True):
+                continue
+            missing = col.missing()
             if col.wrong_type is not None:
                 missing &= ~col.wrong_type
         else:
             lv = known.get(f, set())
             bad = np.asarray([u not in lv for u in col.uniques] + [False], dtype=bool)
-            unseen = bad[col.codes]
-            if unseen.any():
-                found.append((f, "unseen_level", unseen))
+            if bad.any():
+                found.append((f, "unseen_level", bad[col.codes]))
+            if supported.get(f, True):
+                continue
             missing = col.codes < 0
-        if not supported.get(f, True) and missing.any():
+        if missing.any():
             found.append((f, "missing_value", missing))
     return Problems(n, tuple(found))
 

@@ -28,7 +28,7 @@ from .codes import axis_labels
 from .columns import LevelColumn, NumericColumn, level_column, numeric_column
 
 #: Rows per block: the index and contribution buffers of a block stay in the CPU cache.
-BLOCK = 16384
+BLOCK = 16_384
 #: Up to this many edges an axis is binned by comparisons, beyond it by binary search.
 MAX_COMPARE_EDGES = 48
 
