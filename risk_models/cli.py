@@ -13,16 +13,6 @@ import click
 
 from risk_models.errors import RiskModelsError
 
-STEP_CHOICES = [
-    "data",
-    "teachers",
-    "soft_labels",
-    "students",
-    "evaluation",
-    "gates",
-    "register",
-]
-
 
 def _console() -> Any:
     from rich.console import Console

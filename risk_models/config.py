@@ -13,8 +13,6 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -30,6 +28,14 @@ from risk_models.config_checks import (
     problems_error,
 )
 from risk_models.config_overrides import DataOverrides, apply_overrides
+from risk_models.config_sections import (
+    DEFAULT_GATES,
+    EvaluationConfig,
+    GateBounds,
+    RegistryConfig,
+    check_gate_names,
+    _Strict,
+)
 from risk_models.errors import ConfigError
 from risk_models.students.param_specs import STUDENT_PARAMS
 from risk_models.teachers.param_specs import TEACHER_PARAMS
@@ -38,10 +44,6 @@ from risk_models.teachers.param_specs import TEACHER_PARAMS
 def _seed() -> Any:
     """A seed field: an integer in [0, 2**32) (NumPy's range), default 0."""
     return Field(0, ge=0, lt=2**32, strict=True)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SyntheticSource(_Strict):
@@ -156,6 +158,9 @@ class EnsembleConfig(_Strict):
     cv_folds: int = Field(0, ge=0, le=20, strict=True)
     # Penalty on sum(w^2) when weights are fitted: shrinks them towards equal shares.
     weight_l2: float = Field(0.0, ge=0, strict=True)
+    # Out-of-fold folds: random, or forward-chaining blocks of event time (no fold model learns
+    # from the future of the rows it labels); unset = time for an out-of-time split.
+    fold_order: Literal["random", "time"] | None = None
 
     @field_validator("cv_folds")
     @classmethod
@@ -174,11 +179,21 @@ class TransferConfig(_Strict):
     seed: int = _seed()
 
 
+class TailConfig(_Strict):
+    """Lean students towards the teacher's high-risk rows (risk_models.distill.training_set)."""
+
+    share: float = Field(0.0, ge=0, lt=1, strict=True)
+    weight: float = Field(1.0, ge=1, strict=True)
+    keep_rest: float = Field(1.0, gt=0, le=1, strict=True)
+    transfer_share: float = Field(0.0, ge=0, le=1, strict=True)
+
+
 class DistillConfig(_Strict):
     n_folds: int = Field(5, ge=2, le=20, strict=True)
     temperature: float = Field(1.0, gt=0, strict=True)
     alpha: float = Field(0.0, ge=0, le=1, strict=True)
     transfer: TransferConfig = TransferConfig()
+    tail: TailConfig = TailConfig()
 
 
 class StudentConfig(_Strict):
@@ -193,90 +208,6 @@ class StudentConfig(_Strict):
         if problems:
             raise problems_error(problems)
         return self
-
-
-class GateBounds(_Strict):
-    """``{min: x}`` (at least), ``{max: x}`` (at most) or both, on one named metric."""
-
-    min: float | None = Field(None, strict=True)
-    max: float | None = Field(None, strict=True)
-
-    @model_validator(mode="after")
-    def _some_bound(self) -> GateBounds:
-        if self.min is None and self.max is None:
-            raise ValueError("give 'min' and/or 'max'")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
-        return self
-
-    def as_spec(self) -> dict[str, float]:
-        return {k: v for k, v in (("min", self.min), ("max", self.max)) if v is not None}
-
-
-DEFAULT_GATES: dict[str, dict[str, float]] = {
-    "auc": {"min": 0.6},
-    "auc_gap": {"max": 0.02},
-    "logit_correlation": {"min": 0.9},
-}
-
-
-def _check_gate_names(v: dict[str, GateBounds], known: tuple[str, ...], what: str) -> None:
-    unknown = sorted(set(v) - set(known))
-    if unknown:
-        raise ValueError(f"unknown {what} metric(s) {unknown}; known: {list(known)}")
-
-
-def gate_specs(gates: dict[str, GateBounds]) -> dict[str, dict[str, float]]:
-    """The gate policy as plain ``{metric: {min|max: value}}`` (the shape gate rules parse)."""
-    return {name: bounds.as_spec() for name, bounds in gates.items()}
-
-
-class DistillCompareConfig(_Strict):
-    """Distill-and-compare in the audit evaluation: mimic vs outcome model, bootstrap bands."""
-
-    enabled: bool = True
-    n_boot: int = Field(8, ge=2, le=200, strict=True)
-    max_rows: int = Field(4000, ge=200, strict=True)
-
-
-class EvaluationConfig(_Strict):
-    """The audit evaluation after the students (its metrics are what gates read)."""
-
-    n_bins: int = Field(10, ge=2, le=100, strict=True)
-    top_k: float = Field(0.1, gt=0, lt=1)
-    # Decision cut-off on the probability scale (decline when p >= cutoff); None = the
-    # teacher's 90th percentile on the test rows.
-    cutoff: float | None = Field(None, gt=0, lt=1)
-    distill_compare: DistillCompareConfig = DistillCompareConfig()
-    # Write the audit report (HTML + JSON) at the end of every run and log it to MLflow.
-    report: bool = True
-
-
-class RegistryConfig(_Strict):
-    model_name: str = Field(min_length=1)
-    # Which students that pass their gates become registered versions (with the challenger
-    # alias): the one with the best validation AUC, all of them, or none (logged models only).
-    # (YAML key ``register``; ``register`` itself would shadow pydantic's ABC ``register``.)
-    register_rule: Literal["best_passing", "all_passing", "none"] = Field(
-        "best_passing", alias="register"
-    )
-    # Log each student's test rows (features, outcome, logit) with its run, so that promotion
-    # can score the champion on the candidate's test data; false keeps feature values out of
-    # the artifact store (champion gates then need matching test digests).
-    log_test_rows: bool = True
-    # Gates against the current champion at promotion, on the candidate's test rows:
-    # ``<metric>_vs_champion`` is candidate minus champion (see README "Registry").
-    champion_gates: dict[str, GateBounds] = Field(
-        default_factory=lambda: {"auc_vs_champion": GateBounds(min=0.0)}
-    )
-
-    @field_validator("champion_gates")
-    @classmethod
-    def _champion_names(cls, v: dict[str, GateBounds]) -> dict[str, GateBounds]:
-        from risk_models.evaluation.gate_policy import CHAMPION_METRICS
-
-        _check_gate_names(v, tuple(f"{m}_vs_champion" for m in CHAMPION_METRICS), "champion gate")
-        return v
 
 
 class PipelineConfig(_Strict):
@@ -300,7 +231,7 @@ class PipelineConfig(_Strict):
 
         if not v:
             raise ValueError("needs at least one gate (a student is only registered through gates)")
-        _check_gate_names(v, GATE_METRICS, "gate")
+        check_gate_names(v, GATE_METRICS, "gate")
         return v
 
     @field_validator("teachers", "students")
@@ -339,6 +270,12 @@ class PipelineConfig(_Strict):
         if problems:
             raise problems_error(problems)
         return v
+
+    def fold_order(self) -> Literal["random", "time"]:
+        """``ensemble.fold_order``; unset, time folds for an out-of-time split."""
+        if self.ensemble.fold_order is not None:
+            return self.ensemble.fold_order
+        return "time" if self.split.method == "out_of_time" else "random"
 
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON form (after defaults), first 16 hex digits."""

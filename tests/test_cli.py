@@ -238,3 +238,25 @@ def test_report_and_score_fail_fast_on_an_unreachable_tracking_server(tmp_path: 
         assert "tracking server 'http://127.0.0.1:9' is not reachable" in res.output
         assert "Traceback" not in res.output
     assert not (tmp_path / "rep").exists() and not (tmp_path / "out.parquet").exists()
+
+
+@pytest.mark.slow
+def test_run_reads_a_partitioned_parquet_folder(tmp_path: Path) -> None:
+    import json
+
+    from risk_models.data import make_credit_book
+
+    frame = make_credit_book(n_rows=1200, seed=1).frame
+    frame["year"] = frame["application_date"].dt.year
+    frame.to_parquet(tmp_path / "book", partition_cols=["year"])
+    res = CliRunner().invoke(
+        main,
+        ["run", str(CREDIT), "--data", str(tmp_path / "book"), "--exclude", "year",
+         "--until", "data", "--output-dir", str(tmp_path / "out"),
+         "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["data"]["roles"]["exclude"] == ["year"]
+    assert summary["data"]["roles"]["id_column"] == "application_id"  # kept from the config
+    assert sum(s["n_rows"] for s in summary["data"]["splits"].values()) == 1200

@@ -262,11 +262,25 @@ def test_an_unknown_until_step_is_refused_with_the_step_names() -> None:
         steps_until("fit")
 
 
-def test_cli_step_choices_are_the_pipeline_steps() -> None:
-    from risk_models.cli import STEP_CHOICES
-    from risk_models.pipeline import STEP_NAMES
+def test_cli_until_refuses_an_unknown_step_before_anything_runs(tmp_path) -> None:
+    from click.testing import CliRunner
 
-    assert tuple(STEP_CHOICES) == STEP_NAMES
+    from risk_models.cli import main
+
+    out = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(REPO / "pipelines" / "credit.yaml"),
+            "--until",
+            "fit",
+            "--output-dir",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert out.exit_code == 2
+    assert "unknown step 'fit'" in out.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_refused_file_leaves_no_run_and_no_folder(tmp_path) -> None:

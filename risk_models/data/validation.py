@@ -12,14 +12,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from risk_models.data.column_checks import (
+    check_feature,
+    check_ids,
+    check_target,
+    check_times,
+    listed,
+)
 from risk_models.data.contract import DataSpec
 from risk_models.data.io import read_table
 from risk_models.errors import DataValidationError
 
 __all__ = ["ValidatedData", "validate_file", "validate_frame"]
-
-_NUMERIC_OBJECT_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
-_DATE_KINDS = {"datetime64", "datetime", "date", "timedelta", "timedelta64"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,224 +95,6 @@ class ValidatedData:
         )
 
 
-def _scalar(value: object) -> object:
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _names(names: list[object], limit: int = 10) -> str:
-    shown = ", ".join(repr(_scalar(n)) for n in names[:limit])
-    return shown + (f", ... (+{len(names) - limit} more)" if len(names) > limit else "")
-
-
-def _sorted(values: list[object]) -> list[object]:
-    try:
-        return sorted(values)  # type: ignore[type-var]
-    except TypeError:
-        return sorted(values, key=str)
-
-
-def _label_candidates(label: object) -> list[object]:
-    """The label as given, as text, as a number and as a bool: "1" == 1 == 1.0 == "1.0"."""
-    text = str(label).strip()
-    out: list[object] = [label, text]
-    try:
-        num = float(text)
-        whole = int(num) if num.is_integer() else num
-        out += [whole, str(whole)]
-    except ValueError:
-        if text.lower() in ("true", "false"):
-            out.append(text.lower() == "true")
-    return out
-
-
-def _check_target(s: pd.Series, spec: DataSpec, problems: list[str]) -> tuple[np.ndarray, object]:
-    name, n = spec.target, len(s)
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype(s.cat.categories.dtype)
-    n_missing = int(s.isna().sum())
-    if n_missing:
-        problems.append(
-            f"target {name!r}: {n_missing} of {n} rows are missing; "
-            "drop those rows or fill in their outcome"
-        )
-    values = _sorted([_scalar(v) for v in pd.unique(s.dropna())])
-    shown = _names(values)
-    if len(values) > 2:
-        problems.append(
-            f"target {name!r}: {len(values)} distinct values ({shown}), expected 2; "
-            "recode the target to two classes (bad vs good)"
-        )
-    elif len(values) == 1:
-        problems.append(
-            f"target {name!r}: only one class ({shown}) in all {n - n_missing} labelled rows; "
-            "a model needs both outcomes, use data that contains both"
-        )
-    label = spec.positive_label
-    match = next((c for c in _label_candidates(label) if any(v == c for v in values)), None)
-    if match is None:
-        if values:
-            problems.append(
-                f"target {name!r}: positive label {label!r} is not among the target's values "
-                f"({shown}); pass --positive-label with the value that means bad"
-            )
-        return np.zeros(n, dtype=np.int8), label
-    y = (s == match).fillna(False).to_numpy(dtype=np.int8)
-    return y, match
-
-
-def _check_ids(s: pd.Series, problems: list[str]) -> np.ndarray:
-    name = s.name
-    n_missing = int(s.isna().sum())
-    if n_missing:
-        problems.append(
-            f"id column {name!r}: {n_missing} rows have no id; fill them in or drop those rows"
-        )
-    present = s.dropna()
-    dup = present.duplicated(keep=False)
-    if dup.any():
-        repeated = list(pd.unique(present[dup]))
-        problems.append(
-            f"id column {name!r}: {int(dup.sum())} rows share their id with another row "
-            f"({len(repeated)} repeated ids, e.g. {_names(repeated, 5)}); "
-            "make the ids unique or drop the duplicate rows"
-        )
-    return s.to_numpy()
-
-
-def _check_times(s: pd.Series, problems: list[str]) -> np.ndarray | None:
-    name, n = s.name, len(s)
-    times: np.ndarray | None = None
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        times = s.to_numpy()
-    elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        times = s.to_numpy(dtype="float64", na_value=np.nan)
-    elif pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype):
-        parsed = pd.to_datetime(s, errors="coerce", format="mixed")
-        bad = parsed.isna() & s.notna()
-        if bad.any():
-            problems.append(
-                f"time column {name!r}: {int(bad.sum())} rows are not dates/times "
-                f"(e.g. {_names(list(pd.unique(s[bad])), 5)}); write them as ISO dates "
-                "(2024-01-31) or leave the time column out"
-            )
-        times = parsed.to_numpy()
-    else:
-        problems.append(
-            f"time column {name!r}: dtype {s.dtype} is neither dates/times nor numbers; "
-            "store event times as dates or numbers"
-        )
-    n_missing = int(s.isna().sum())
-    if n_missing:
-        problems.append(
-            f"time column {name!r}: {n_missing} of {n} rows have no time; fill them in or drop "
-            "those rows (out-of-time splits need a time on every row)"
-        )
-    return times
-
-
-def _kind(s: pd.Series, declared_categorical: bool) -> str:
-    dtype = s.dtype
-    if declared_categorical or isinstance(dtype, pd.CategoricalDtype):
-        return "categorical"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "categorical"
-    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-        return "datetime"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "numeric"
-    inferred = (
-        pd.api.types.infer_dtype(s, skipna=True)
-        if pd.api.types.is_object_dtype(dtype)
-        else "string"
-    )
-    if inferred in _NUMERIC_OBJECT_KINDS:
-        return "numeric"
-    if inferred in _DATE_KINDS:
-        return "datetime"
-    return "categorical" if inferred == "boolean" else "string"
-
-
-def _level(value: object) -> str:
-    value = _scalar(value)
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def _to_category(s: pd.Series) -> pd.Series:
-    try:
-        cat = pd.Categorical(s)
-        cat = cat.rename_categories([_level(c) for c in cat.categories])
-    except (TypeError, ValueError):  # mixed types, or two raw values with one text
-        cat = pd.Categorical(s.map(_level, na_action="ignore"))
-    return pd.Series(cat, name=s.name).reset_index(drop=True)
-
-
-#: A categorical feature with at least this many levels, holding at least ID_LIKE_SHARE of the
-#: non-missing rows as distinct levels, is refused as a probable identifier.
-ID_LIKE_LEVELS = 100
-ID_LIKE_SHARE = 0.5
-
-
-def _check_id_like(cat: pd.Series, problems: list[str]) -> None:
-    """Refuse a categorical feature whose levels are nearly one per row (an id, a free text)."""
-    n_present = int(cat.notna().sum())
-    n_levels = int(cat.nunique())
-    if n_levels >= ID_LIKE_LEVELS and n_levels >= ID_LIKE_SHARE * n_present:
-        problems.append(
-            f"feature {cat.name!r}: {n_levels} distinct values in {n_present} non-missing rows "
-            f"({n_levels / n_present:.0%}), which looks like an identifier or free text, not a "
-            "category; declare it as the id column (--id-column) or leave it out (--exclude)"
-        )
-
-
-def _check_feature(
-    s: pd.Series, declared_categorical: bool, problems: list[str]
-) -> pd.Series | None:
-    """Type one feature (float64 or category); ``None`` if it cannot be a feature."""
-    name, kind = s.name, _kind(s, declared_categorical)
-    if kind == "datetime":
-        problems.append(
-            f"feature {name!r} holds dates/times ({s.dtype}); declare it as the time "
-            "column or drop it from features"
-        )
-        return None
-    if kind == "numeric":
-        values = pd.to_numeric(s, errors="coerce") if pd.api.types.is_object_dtype(s.dtype) else s
-        out = pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), name=name)
-        n_inf = int(np.isinf(out).sum())
-        if n_inf:
-            problems.append(
-                f"feature {name!r}: {n_inf} rows hold +inf or -inf; replace them with "
-                "finite values or leave them empty (missing)"
-            )
-    else:
-        if kind == "string":  # a numeric column with a few stray texts ("?", "n/a")
-            text = s.dropna()
-            bad = pd.to_numeric(text.astype(str), errors="coerce").isna().to_numpy()
-            if 0 < bad.sum() <= len(text) / 2:
-                problems.append(
-                    f"feature {name!r}: {bad.sum()} of {len(text)} non-missing rows are not "
-                    f"numbers (e.g. {_names(list(pd.unique(text[bad])), 5)}) while the rest "
-                    "are; fix or blank those values, or declare the column categorical"
-                )
-        out = _to_category(s)
-        _check_id_like(out, problems)
-    present = out.dropna()
-    if len(present) == 0:
-        problems.append(
-            f"feature {name!r}: all {len(s)} rows are missing; it carries no information, "
-            "drop it from features"
-        )
-    elif present.nunique() == 1:
-        problems.append(
-            f"feature {name!r}: only one value ({_scalar(present.iloc[0])!r}) in all "
-            f"{len(present)} non-missing rows; a constant carries no information, "
-            "drop it from features"
-        )
-    return out
-
-
 def _check_columns(frame: pd.DataFrame, spec: DataSpec, problems: list[str]) -> list[object]:
     """Check that declared columns exist and roles do not overlap; return the features."""
     columns = list(frame.columns)
@@ -317,7 +103,7 @@ def _check_columns(frame: pd.DataFrame, spec: DataSpec, problems: list[str]) -> 
     if spec.target not in present:
         problems.append(
             f"target column {spec.target!r} not found among the file's {len(columns)} columns "
-            f"({_names(columns)}); set the target to the outcome column's name"
+            f"({listed(columns)}); set the target to the outcome column's name"
         )
     declared = {
         "feature": list(spec.features),
@@ -331,16 +117,16 @@ def _check_columns(frame: pd.DataFrame, spec: DataSpec, problems: list[str]) -> 
         missing = [c for c in names if c not in present]
         if missing:
             problems.append(
-                f"{role} column(s) not found in the file: {_names(missing)}; "
+                f"{role} column(s) not found in the file: {listed(missing)}; "
                 "fix the names in the data spec or remove them"
             )
     repeated = [c for c in dict.fromkeys(spec.features) if spec.features.count(c) > 1]
     if repeated:
-        problems.append(f"feature column(s) listed twice: {_names(repeated)}; list each once")
+        problems.append(f"feature column(s) listed twice: {listed(repeated)}; list each once")
     clash = [c for c in dict.fromkeys(spec.features + spec.categorical) if c in roles]
     if clash:
         problems.append(
-            f"column(s) {_names(clash)} are the target, id, time or segment column and cannot "
+            f"column(s) {listed(clash)} are the target, id, time or segment column and cannot "
             "also be features; remove them from features/categorical"
         )
     excluded = set(spec.exclude)
@@ -348,14 +134,14 @@ def _check_columns(frame: pd.DataFrame, spec: DataSpec, problems: list[str]) -> 
     both += [c for c in dict.fromkeys(spec.features + spec.categorical) if c in excluded]
     if both:
         problems.append(
-            f"column(s) {_names(list(dict.fromkeys(both)))} are excluded and also declared as a "
+            f"column(s) {listed(list(dict.fromkeys(both)))} are excluded and also declared as a "
             "feature or role; remove them from exclude or from the other role"
         )
     if spec.features:
         stray = [c for c in spec.categorical if c not in spec.features and c not in roles]
         if stray:
             problems.append(
-                f"categorical column(s) not among the features: {_names(stray)}; "
+                f"categorical column(s) not among the features: {listed(stray)}; "
                 "add them to features or remove them from categorical"
             )
         features = [c for c in dict.fromkeys(spec.features) if c in present and c not in roles]
@@ -395,7 +181,7 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
     if dup_cols:
         raise DataValidationError(
             source,
-            [f"duplicate column names {_names(dup_cols)}; rename them so each name is unique"],
+            [f"duplicate column names {listed(dup_cols)}; rename them so each name is unique"],
         )
     problems: list[str] = []
     features = _check_columns(frame, spec, problems)
@@ -407,20 +193,20 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
 
     y, label = np.zeros(n, dtype=np.int8), spec.positive_label
     if spec.target in frame.columns:
-        y, label = _check_target(frame[spec.target], spec, problems)
+        y, label = check_target(frame[spec.target], spec, problems)
     ids = None
     if spec.id_column and spec.id_column in frame.columns:
-        ids = _check_ids(frame[spec.id_column], problems)
+        ids = check_ids(frame[spec.id_column], problems)
     times = None
     if spec.time_column and spec.time_column in frame.columns:
-        times = _check_times(frame[spec.time_column], problems)
+        times = check_times(frame[spec.time_column], problems)
     segments = None
     if spec.segment_column and spec.segment_column in frame.columns:
         segments = frame[spec.segment_column].to_numpy(dtype=object)
 
     columns: dict[object, pd.Series] = {}
     for name in features:
-        typed = _check_feature(frame[name], name in spec.categorical, problems)
+        typed = check_feature(frame[name], name in spec.categorical, problems)
         if typed is not None:
             columns[name] = typed
     categorical = [c for c, v in columns.items() if isinstance(v.dtype, pd.CategoricalDtype)]
@@ -430,7 +216,7 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
     not_numeric = [f for f in spec.monotone if f not in numeric and f not in missing_features]
     if not_numeric:
         problems.append(
-            f"monotone constraint(s) on {_names(not_numeric)}, which are not numeric features; "
+            f"monotone constraint(s) on {listed(not_numeric)}, which are not numeric features; "
             "remove them from monotone"
         )
     for f, direction in spec.monotone.items():

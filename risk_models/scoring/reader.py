@@ -102,16 +102,37 @@ class BatchSource:
             yield from self._csv_batches(batch_size)
 
     def _parquet_batches(self, batch_size: int) -> Iterator[Batch]:
+        """One file at a time, one row group at a time (``pre_buffer`` off: Arrow's default
+        keeps every column chunk read so far, and its dataset scanner reads ahead without
+        bound when scoring is slower than reading), cast to the dataset's schema; hive
+        partition values fill their columns."""
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        schema = self._dataset.schema
         frags = {Path(f.path): f for f in self._dataset.get_fragments()}
         for i, file in enumerate(self.files):
+            keys = ds.get_partition_keys(frags[file].partition_expression)
+            pf = pq.ParquetFile(str(file), pre_buffer=False)
+            have = set(pf.schema_arrow.names)
             row = 0
-            frag = frags[file]
-            for b in frag.to_batches(
-                schema=self._dataset.schema, columns=self.columns, batch_size=batch_size
-            ):
-                if b.num_rows:
-                    yield Batch(i, row, b)
-                    row += b.num_rows
+            for b in pf.iter_batches(batch_size=batch_size, columns=[c for c in self.columns
+                                                                     if c in have]):  # fmt: skip
+                if not b.num_rows:
+                    continue
+                arrays = []
+                for c in self.columns:
+                    t = schema.field(c).type
+                    if c in have:
+                        col = b.column(c)
+                        arrays.append(col if col.type == t else col.cast(t))
+                    elif c in keys:
+                        arrays.append(pa.repeat(pa.scalar(keys[c], type=t), b.num_rows))
+                    else:
+                        arrays.append(pa.nulls(b.num_rows, type=t))
+                yield Batch(i, row, pa.RecordBatch.from_arrays(arrays, names=self.columns))
+                row += b.num_rows
 
     def _csv_batches(self, batch_size: int) -> Iterator[Batch]:
         import pyarrow as pa

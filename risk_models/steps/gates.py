@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from risk_models.config import PipelineConfig, gate_specs
+from risk_models.config import PipelineConfig
+from risk_models.config_sections import gate_specs
 from risk_models.evaluation.gate_policy import evaluate_policy, parse_rules
 from risk_models.evaluation.gates import GateReport
 from risk_models.steps.base import QUIET, LogContext, Logged, Reporter

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from risk_models.config import PipelineConfig, gate_specs
+from risk_models.config import PipelineConfig
+from risk_models.config_sections import gate_specs
 from risk_models.steps.base import QUIET, LogContext, Logged, Reporter
 from risk_models.steps.data import DataResult
 from risk_models.steps.gates import GatesResult

@@ -90,11 +90,13 @@ def fit_student(
     if "temperature" not in cls.distill_params:  # soft targets at T, one label per row
         soft_target = expit(teacher_logit(soft_target) / cfg.distill.temperature)
     model: Student = cls(**student_params(scfg, cfg, splits.train.spec, cls.distill_params))
+    options = {"count_mask": ~training.is_transfer} if "count_mask" in cls.fit_options else {}
     model.fit(
         training.X,
         training.y,
         soft_target=soft_target,
         eval_set=(splits.valid.X, splits.valid.y),
+        **options,
     )
     valid = splits.valid
     valid_p = expit(np.asarray(model.decision_function(valid.X), dtype=float))

@@ -25,6 +25,10 @@ Exported = ShapeTable | RuleSet
 #: The distillation settings the pipeline hands to a student (from ``distill:`` and
 #: ``data.monotone``), when the student declares them in ``distill_params``.
 DISTILL_PARAMS = frozenset({"alpha", "temperature", "monotone", "random_state"})
+#: Optional ``fit`` keywords a student may declare in ``fit_options``: ``count_mask`` marks the
+#: real (observed) rows, so that counts a reviewer reads (a scorecard's ``points.csv``) leave
+#: out the synthetic transfer rows.
+FIT_OPTIONS = frozenset({"count_mask"})
 
 
 @runtime_checkable
@@ -33,6 +37,7 @@ class Student(Protocol):
 
     kind: ClassVar[str]
     distill_params: ClassVar[frozenset[str]]
+    fit_options: ClassVar[frozenset[str]]
 
     def fit(
         self,
@@ -64,6 +69,7 @@ class DistilledStudent(LogOddsClassifierMixin, BaseEstimator):  # type: ignore[m
 
     kind: ClassVar[str] = ""
     distill_params: ClassVar[frozenset[str]] = DISTILL_PARAMS
+    fit_options: ClassVar[frozenset[str]] = frozenset()
 
     def trainer_logit(self, X: pd.DataFrame) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must implement trainer_logit")

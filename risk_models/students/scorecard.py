@@ -158,6 +158,7 @@ class ScorecardStudent(DistilledStudent):
     """
 
     kind = "scorecard"
+    fit_options = frozenset({"count_mask"})
     _parameter_constraints = param_specs.SCORECARD
 
     def __init__(

@@ -60,3 +60,25 @@ def test_student_params_take_distillation_settings_unless_yaml_sets_them(tiny_ru
     assert "monotone" not in student_params(
         cfg.students[0], cfg, spec, frozenset({"alpha", "temperature"})
     )
+
+
+def test_the_scorecard_points_table_counts_real_training_rows_only(tiny_cfg, tiny_run) -> None:
+    from risk_models.config import StudentConfig
+    from risk_models.steps.students import fit_student
+
+    state, _ = tiny_run
+    scfg = StudentConfig(name="card", kind="scorecard", params={"max_bins": 4})
+    fit = fit_student(scfg, tiny_cfg, state.data, state.soft_labels, state.teachers)
+    table = fit.model.points_table_
+    n_real = state.data.splits.train.n_rows
+    for _feature, rows in table.groupby("feature"):
+        assert rows["n_train"].sum() == n_real
+        assert rows["n_transfer"].sum() == 300
+
+
+def test_fit_options_are_declared_not_guessed() -> None:
+    from risk_models.students.protocol import FIT_OPTIONS
+
+    for kind in STUDENT_KINDS:
+        assert student_class(kind).fit_options <= FIT_OPTIONS
+    assert student_class("scorecard").fit_options == {"count_mask"}

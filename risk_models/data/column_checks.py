@@ -1,0 +1,295 @@
+"""Checks of one column of a table against its role: target, id, time, or feature.
+
+Used by :func:`risk_models.data.validation.validate_frame`; each check appends its problems
+(naming the column, the number of rows and the fix) to a list and returns the typed values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from risk_models.data.contract import DataSpec
+
+__all__ = ["ID_LIKE_LEVELS", "ID_LIKE_SHARE", "check_feature", "check_ids", "check_target",
+           "check_times", "listed"]  # fmt: skip
+_NUMERIC_OBJECT_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
+_DATE_KINDS = {"datetime64", "datetime", "date", "timedelta", "timedelta64"}
+
+
+def _scalar(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def listed(names: list[object], limit: int = 10) -> str:
+    """``'a', 'b', ... (+3 more)``: the first ``limit`` names, quoted, for a message.
+
+    Parameters
+    ----------
+    names : column names or values.
+    limit : how many to show.
+
+    Returns
+    -------
+    str
+    """
+    shown = ", ".join(repr(_scalar(n)) for n in names[:limit])
+    return shown + (f", ... (+{len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _sorted(values: list[object]) -> list[object]:
+    try:
+        return sorted(values)  # type: ignore[type-var]
+    except TypeError:
+        return sorted(values, key=str)
+
+
+def _label_candidates(label: object) -> list[object]:
+    """The label as given, as text, as a number and as a bool: "1" == 1 == 1.0 == "1.0"."""
+    text = str(label).strip()
+    out: list[object] = [label, text]
+    try:
+        num = float(text)
+        whole = int(num) if num.is_integer() else num
+        out += [whole, str(whole)]
+    except ValueError:
+        if text.lower() in ("true", "false"):
+            out.append(text.lower() == "true")
+    return out
+
+
+def check_target(s: pd.Series, spec: DataSpec, problems: list[str]) -> tuple[np.ndarray, object]:
+    """Labels of the target column and the positive label in the target's own type.
+
+    Parameters
+    ----------
+    s : the target column.
+    spec : the data spec (its ``target`` and ``positive_label``).
+    problems : appended to: missing outcomes, not two classes, an unknown positive label.
+
+    Returns
+    -------
+    tuple
+        ``(int8 labels, matched positive label)``.
+    """
+    name, n = spec.target, len(s)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(s.cat.categories.dtype)
+    n_missing = int(s.isna().sum())
+    if n_missing:
+        problems.append(
+            f"target {name!r}: {n_missing} of {n} rows are missing; "
+            "drop those rows or fill in their outcome"
+        )
+    values = _sorted([_scalar(v) for v in pd.unique(s.dropna())])
+    shown = listed(values)
+    if len(values) > 2:
+        problems.append(
+            f"target {name!r}: {len(values)} distinct values ({shown}), expected 2; "
+            "recode the target to two classes (bad vs good)"
+        )
+    elif len(values) == 1:
+        problems.append(
+            f"target {name!r}: only one class ({shown}) in all {n - n_missing} labelled rows; "
+            "a model needs both outcomes, use data that contains both"
+        )
+    label = spec.positive_label
+    match = next((c for c in _label_candidates(label) if any(v == c for v in values)), None)
+    if match is None:
+        if values:
+            problems.append(
+                f"target {name!r}: positive label {label!r} is not among the target's values "
+                f"({shown}); pass --positive-label with the value that means bad"
+            )
+        return np.zeros(n, dtype=np.int8), label
+    y = (s == match).fillna(False).to_numpy(dtype=np.int8)
+    return y, match
+
+
+def check_ids(s: pd.Series, problems: list[str]) -> np.ndarray:
+    """The id column's values; missing and repeated ids are appended to ``problems``.
+
+    Parameters
+    ----------
+    s : the id column.
+    problems : appended to.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    name = s.name
+    n_missing = int(s.isna().sum())
+    if n_missing:
+        problems.append(
+            f"id column {name!r}: {n_missing} rows have no id; fill them in or drop those rows"
+        )
+    present = s.dropna()
+    dup = present.duplicated(keep=False)
+    if dup.any():
+        repeated = list(pd.unique(present[dup]))
+        problems.append(
+            f"id column {name!r}: {int(dup.sum())} rows share their id with another row "
+            f"({len(repeated)} repeated ids, e.g. {listed(repeated, 5)}); "
+            "make the ids unique or drop the duplicate rows"
+        )
+    return s.to_numpy()
+
+
+def check_times(s: pd.Series, problems: list[str]) -> np.ndarray | None:
+    """Event times as ``datetime64`` (text parsed, time zones to UTC) or ``float64``.
+
+    Parameters
+    ----------
+    s : the time column.
+    problems : appended to: unparsable or missing times, a dtype that is neither.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        None when the dtype cannot hold times.
+    """
+    name, n = s.name, len(s)
+    times: np.ndarray | None = None
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        times = s.to_numpy()
+    elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        times = s.to_numpy(dtype="float64", na_value=np.nan)
+    elif pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype):
+        parsed = pd.to_datetime(s, errors="coerce", format="mixed")
+        bad = parsed.isna() & s.notna()
+        if bad.any():
+            problems.append(
+                f"time column {name!r}: {int(bad.sum())} rows are not dates/times "
+                f"(e.g. {listed(list(pd.unique(s[bad])), 5)}); write them as ISO dates "
+                "(2024-01-31) or leave the time column out"
+            )
+        times = parsed.to_numpy()
+    else:
+        problems.append(
+            f"time column {name!r}: dtype {s.dtype} is neither dates/times nor numbers; "
+            "store event times as dates or numbers"
+        )
+    n_missing = int(s.isna().sum())
+    if n_missing:
+        problems.append(
+            f"time column {name!r}: {n_missing} of {n} rows have no time; fill them in or drop "
+            "those rows (out-of-time splits need a time on every row)"
+        )
+    return times
+
+
+def _kind(s: pd.Series, declared_categorical: bool) -> str:
+    dtype = s.dtype
+    if declared_categorical or isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "categorical"
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    inferred = (
+        pd.api.types.infer_dtype(s, skipna=True)
+        if pd.api.types.is_object_dtype(dtype)
+        else "string"
+    )
+    if inferred in _NUMERIC_OBJECT_KINDS:
+        return "numeric"
+    if inferred in _DATE_KINDS:
+        return "datetime"
+    return "categorical" if inferred == "boolean" else "string"
+
+
+def _level(value: object) -> str:
+    value = _scalar(value)
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _to_category(s: pd.Series) -> pd.Series:
+    try:
+        cat = pd.Categorical(s)
+        cat = cat.rename_categories([_level(c) for c in cat.categories])
+    except (TypeError, ValueError):  # mixed types, or two raw values with one text
+        cat = pd.Categorical(s.map(_level, na_action="ignore"))
+    return pd.Series(cat, name=s.name).reset_index(drop=True)
+
+
+#: A categorical feature with at least this many levels, holding at least ID_LIKE_SHARE of the
+#: non-missing rows as distinct levels, is refused as a probable identifier.
+ID_LIKE_LEVELS = 100
+ID_LIKE_SHARE = 0.5
+
+
+def _check_id_like(cat: pd.Series, problems: list[str]) -> None:
+    """Refuse a categorical feature whose levels are nearly one per row (an id, a free text)."""
+    n_present = int(cat.notna().sum())
+    n_levels = int(cat.nunique())
+    if n_levels >= ID_LIKE_LEVELS and n_levels >= ID_LIKE_SHARE * n_present:
+        problems.append(
+            f"feature {cat.name!r}: {n_levels} distinct values in {n_present} non-missing rows "
+            f"({n_levels / n_present:.0%}), which looks like an identifier or free text, not a "
+            "category; declare it as the id column (--id-column) or leave it out (--exclude)"
+        )
+
+
+def check_feature(
+    s: pd.Series, declared_categorical: bool, problems: list[str]
+) -> pd.Series | None:
+    """Type one feature: ``float64``, or ``category`` with string levels.
+
+    Parameters
+    ----------
+    s : the feature column.
+    declared_categorical : whether the spec lists it as categorical.
+    problems : appended to: dates, infinities, stray text in numbers, an id-like text
+        column, no information (all missing or constant).
+
+    Returns
+    -------
+    pandas.Series or None
+        None if it cannot be a feature (a date column).
+    """
+    name, kind = s.name, _kind(s, declared_categorical)
+    if kind == "datetime":
+        problems.append(
+            f"feature {name!r} holds dates/times ({s.dtype}); declare it as the time "
+            "column or drop it from features"
+        )
+        return None
+    if kind == "numeric":
+        values = pd.to_numeric(s, errors="coerce") if pd.api.types.is_object_dtype(s.dtype) else s
+        out = pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), name=name)
+        n_inf = int(np.isinf(out).sum())
+        if n_inf:
+            problems.append(
+                f"feature {name!r}: {n_inf} rows hold +inf or -inf; replace them with "
+                "finite values or leave them empty (missing)"
+            )
+    else:
+        if kind == "string":  # a numeric column with a few stray texts ("?", "n/a")
+            text = s.dropna()
+            bad = pd.to_numeric(text.astype(str), errors="coerce").isna().to_numpy()
+            if 0 < bad.sum() <= len(text) / 2:
+                problems.append(
+                    f"feature {name!r}: {bad.sum()} of {len(text)} non-missing rows are not "
+                    f"numbers (e.g. {listed(list(pd.unique(text[bad])), 5)}) while the rest "
+                    "are; fix or blank those values, or declare the column categorical"
+                )
+        out = _to_category(s)
+        _check_id_like(out, problems)
+    present = out.dropna()
+    if len(present) == 0:
+        problems.append(
+            f"feature {name!r}: all {len(s)} rows are missing; it carries no information, "
+            "drop it from features"
+        )
+    elif present.nunique() == 1:
+        problems.append(
+            f"feature {name!r}: only one value ({_scalar(present.iloc[0])!r}) in all "
+            f"{len(present)} non-missing rows; a constant carries no information, "
+            "drop it from features"
+        )
+    return out
