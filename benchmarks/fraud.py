@@ -28,6 +28,7 @@ Writes JSON and a markdown table to ``benchmarks/results/fraud_<command>.{json,m
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -44,7 +45,11 @@ import pandas as pd
 from scipy.special import expit
 
 from risk_models.config import PipelineConfig, load_pipeline_config
-from risk_models.distill.soft_labels import make_soft_labels, soft_labels_from_cross_fit
+from risk_models.distill.soft_labels import (
+    SoftLabels,
+    make_soft_labels,
+    soft_labels_from_cross_fit,
+)
 from risk_models.distill.training_set import StudentTrainingSet, TailFocus, build_training_set
 from risk_models.evaluation.fraud import fraud_cost_metrics, fraud_metrics, fraud_retention
 from risk_models.evaluation.metrics import auc
@@ -172,7 +177,41 @@ def logistic_regression(splits: Any) -> tuple[np.ndarray, np.ndarray]:
     return lr.decision_function(stacked.iloc[n1:n2]), lr.decision_function(stacked.iloc[n2:])
 
 
-def synthetic_seed(cfg: PipelineConfig, rows: int, seed: int) -> dict[str, Any]:
+def cached_teacher(
+    cfg: PipelineConfig, splits: Any, cache: Path | None, key: str
+) -> tuple[Any, SoftLabels]:
+    """Fit the teacher and its soft labels, or read them back from ``cache`` (the ensemble in
+    its safe formats, the soft labels as a plain ``.npz``; keyed by rows, seed and the
+    teachers/ensemble/distill config), so a rerun of the students skips the teachers."""
+    from risk_models.teachers.ensemble import TeacherEnsemble
+
+    if cache is None:
+        ens = fit_teacher(cfg, splits)
+        return ens, soft_labels(cfg, splits, ens)
+    sections = cfg.model_dump(mode="json", include={"teachers", "ensemble", "distill"})
+    digest = hashlib.sha256(json.dumps(sections, sort_keys=True).encode()).hexdigest()[:10]
+    folder = cache / f"{key}-{digest}"
+    if (folder / "soft_labels.npz").exists():
+        z = np.load(folder / "soft_labels.npz", allow_pickle=False)
+        train_index = tuple(z[f"train_{k}"] for k in range(int(z["k"])))
+        soft = SoftLabels(
+            z["logit"], z["fold"], train_index, float(z["temperature"]), z["labelled"]
+        )
+        return TeacherEnsemble.load(folder / "teacher"), soft
+    ens = fit_teacher(cfg, splits)
+    soft = soft_labels(cfg, splits, ens)
+    ens.save(folder / "teacher")
+    np.savez(
+        folder / "soft_labels.npz",
+        logit=soft.logit, fold=soft.fold, labelled=soft.mask, temperature=soft.temperature,
+        k=len(soft.train_index), **{f"train_{k}": t for k, t in enumerate(soft.train_index)},
+    )  # fmt: skip
+    return ens, soft
+
+
+def synthetic_seed(
+    cfg: PipelineConfig, rows: int, seed: int, cache: Path | None = None
+) -> dict[str, Any]:
     """One seed of the synthetic benchmark."""
     syn = cfg.data.synthetic.model_copy(update={"n_rows": rows, "seed": seed})  # type: ignore[union-attr]
     cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"synthetic": syn})})
@@ -182,8 +221,7 @@ def synthetic_seed(cfg: PipelineConfig, rows: int, seed: int) -> dict[str, Any]:
     splits = data.splits
     timings["data"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ens = fit_teacher(cfg, splits)
-    soft = soft_labels(cfg, splits, ens)
+    ens, soft = cached_teacher(cfg, splits, cache, f"{rows}-{seed}")
     timings["teachers_and_soft_labels"] = time.perf_counter() - t0
     valid, test = splits.valid, splits.test
     amount_v = valid.X["amount"].to_numpy(dtype=float)
@@ -339,6 +377,7 @@ def main() -> None:
     syn.add_argument("--rows", type=int, default=2_000_000)
     syn.add_argument("--seeds", type=int, nargs="+", default=[11])
     syn.add_argument("--config", default="pipelines/fraud.yaml")
+    syn.add_argument("--cache", type=Path, default=None, help="reuse fitted teachers from here")
     cl = sub.add_parser("claims")
     cl.add_argument("--data", type=Path, default=CLAIMS)
     cl.add_argument("--config", default="pipelines/fraud.yaml")
@@ -348,7 +387,9 @@ def main() -> None:
     started = time.perf_counter()
     if args.command == "synthetic":
         cfg = load_pipeline_config(REPO / args.config)
-        result: dict[str, Any] = {"seeds": [synthetic_seed(cfg, args.rows, s) for s in args.seeds]}
+        result: dict[str, Any] = {
+            "seeds": [synthetic_seed(cfg, args.rows, s, args.cache) for s in args.seeds]
+        }
     else:
         if not args.data.exists():
             raise SystemExit(f"{args.data} not found: the claims data lives in ../shared/data")

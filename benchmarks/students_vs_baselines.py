@@ -1,512 +1,297 @@
-"""Distilled students vs InterpretML's EBM and optbinning's Scorecard on real credit data.
+"""Distilled students and their teacher vs EBM, a default LightGBM and optbinning, on any file.
 
-Usage:
-    python benchmarks/students_vs_baselines.py [--seeds 0 1 2 3 4]
-        [--config pipelines/credit.yaml]
-        [--data ../shared/data/uci_taiwan_default_credit_card.parquet]
-        [--target default.payment.next.month] [--positive-label 1]
-        [--out benchmarks/results/students_vs_baselines.json]
+Usage::
 
-For every seed the pipeline's own code does each step: ``load_data`` splits the file (test 25 %
-stratified, then valid 15 % of all rows from the rest, ``split.seed`` = the seed), the teacher
-ensemble is cross-fitted on train + valid (``teacher_ensemble(cfg)``), soft labels come from
-``soft_labels_from_cross_fit`` and the student training set (with the config's MUNGE transfer
-rows) from ``build_training_set``; every student in the config is fitted by
-``risk_models.steps.students.fit_student``. The baselines are fitted in the same process on the
-same 75 % (train + valid rows) with hard labels: ``ExplainableBoostingClassifier()`` with its
-defaults, and optbinning's ``Scorecard`` over a default ``BinningProcess``. All are scored on the
-same 25 % test rows.
+    python benchmarks/students_vs_baselines.py --datasets taiwan german insurance \
+        --seeds 0 1 2 3 4 [--config pipelines/credit.yaml] [--out benchmarks/results/x.json]
+    python benchmarks/students_vs_baselines.py --data FILE --target COL --positive-label V
 
-Writes the per-seed figures, means over seeds and the acceptance checks to ``--out`` (JSON) and
-a markdown table beside it (same name, ``.md``), and prints both.
+Protocol (issue 9):
+
+* **Seeds.** Tuning seeds are 100-104 (``--tuning``), reporting seeds 0-4 (default). Config
+  choices (``pipelines/credit.yaml``) may be made on tuning seeds only; reported figures come
+  from the reporting seeds with the config unchanged. Each seed is ``split.seed``: a new
+  stratified test (25 %) / valid (15 %) / train split of the same file.
+* **Pipeline.** Each seed runs the pipeline's own steps as ``riskdistill run`` does:
+  ``compute_data`` (validation, including dropping id-like columns and converting dates),
+  ``compute_teachers`` (the cross-fitted ensemble), ``compute_soft_labels`` and
+  ``fit_student`` for every student of the config. Fit time *end to end* is the sum of these
+  steps (teacher included); *student-only* time is each student's own ``fit_student``.
+* **Baselines** (`benchmarks/_baselines.py`): EBM with defaults, ``LGBMClassifier()`` with
+  defaults, optbinning's Scorecard, each fitted in the same process on train + valid with
+  hard labels, on the same validated frame (string columns included).
+* **Comparisons** on the test rows, per seed, with paired DeLong 95 % intervals
+  (:func:`risk_models.evaluation.intervals.delong_paired`): teacher vs EBM, teacher vs
+  LightGBM, best additive student vs EBM, scorecard vs optbinning. The *best additive
+  student* (GAM, GA2M or NAM) is chosen per seed by **validation** AUC, never test AUC. Over
+  seeds the mean difference gets the interval ``mean +- 1.96 sqrt(sum se_i^2) / k`` (seeds
+  taken as independent; they share rows, so this is optimistic) and a check passes when the
+  mean difference clears its margin.
+
+Writes JSON (``--out``) and a markdown table beside it (``.md``), and prints the table.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
+import math
 import platform
-import subprocess
 import time
-import warnings
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from _baselines import fit_ebm, fit_lightgbm, fit_optbinning
 
+from risk_models.atomic import atomic_write_text
 from risk_models.config import PipelineConfig, load_pipeline_config
-from risk_models.distill.soft_labels import soft_labels_from_cross_fit
-from risk_models.distill.training_set import StudentTrainingSet, build_training_set
-from risk_models.evaluation.metrics import auc, ece
-from risk_models.steps.data import load_data
+from risk_models.evaluation.intervals import delong_paired
+from risk_models.evaluation.metrics import auc
+from risk_models.steps.data import compute_data
+from risk_models.steps.soft_labels import compute_soft_labels
 from risk_models.steps.students import fit_student
-from risk_models.steps.teachers import proba, teacher_ensemble
-from risk_models.teachers.ensemble import TeacherEnsemble
+from risk_models.steps.teachers import compute_teachers
 
 REPO = Path(__file__).resolve().parents[1]
-TAIWAN = REPO.parent / "shared" / "data" / "uci_taiwan_default_credit_card.parquet"
+SHARED = REPO.parent / "shared" / "data"
 RESULTS = REPO / "benchmarks" / "results"
-EBM_RANDOM_STATE = 42  # ExplainableBoostingClassifier's default, recorded explicitly
+TUNING_SEEDS = (100, 101, 102, 103, 104)
+REPORTING_SEEDS = (0, 1, 2, 3, 4)
+ADDITIVE = ("gam", "ga2m", "nam")
 
-# Acceptance thresholds of the issue.
-MAX_GAP_TO_TEACHER = 0.005
+
+@dataclass(frozen=True)
+class Dataset:
+    """A file and its target, as a new user would pass them to ``riskdistill run``."""
+
+    name: str
+    path: Path
+    target: str
+    positive_label: str
+
+
+DATASETS = {
+    "taiwan": Dataset(
+        "taiwan", SHARED / "uci_taiwan_default_credit_card.parquet",
+        "default.payment.next.month", "1",
+    ),
+    "german": Dataset("german", SHARED / "statlog_german_credit.parquet", "class", "2"),
+    "insurance": Dataset(
+        "insurance", SHARED / "auto_insurance_claims.parquet", "fraud_reported", "Y"
+    ),
+}  # fmt: skip
+
+#: Margins of the issue's "done when" checks (difference of AUCs, a - b >= margin).
+CHECKS = {
+    "teacher_vs_ebm": -0.001,
+    "teacher_vs_lightgbm": -0.001,
+    "best_additive_vs_ebm": -0.001,
+    "scorecard_vs_optbinning": 0.0,
+}
 MAX_GAM_TO_EBM_TIME = 0.2
+MAX_RUN_TO_EBM_TIME = 3.0
 
 
-# ----------------------------------------------------------------------------- shared helpers
-def load_config(args: argparse.Namespace) -> PipelineConfig:
-    """The pipeline config with the real data file as its source (the pipeline's own path)."""
-    return load_pipeline_config(
-        args.config,
-        {"path": args.data, "target": args.target, "positive_label": args.positive_label},
+def load_config(config: str, ds: Dataset, seed: int) -> PipelineConfig:
+    """The pipeline config on ``ds`` (the config's other roles kept where the file has them)."""
+    cfg = load_pipeline_config(
+        config, {"path": str(ds.path), "target": ds.target, "positive_label": ds.positive_label}
     )
-
-
-def with_seed(cfg: PipelineConfig, seed: int) -> PipelineConfig:
-    """``cfg`` with ``split.seed`` replaced (the frozen model is copied, not changed)."""
     return cfg.model_copy(update={"split": cfg.split.model_copy(update={"seed": seed})})
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+def paired(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """Paired DeLong AUC(a) - AUC(b) with its 95 % interval."""
+    r = delong_paired(y, a, b)
+    keys = ("auc_a", "auc_b", "auc_diff", "diff_se", "diff_ci_low", "diff_ci_high")
+    return {k: float(r[k]) for k in keys}
 
 
-def fit_teacher(cfg: PipelineConfig, splits: Any) -> tuple[TeacherEnsemble, float]:
-    """Fit the teacher ensemble as the ``teachers`` step does; return it and its fit seconds."""
+def run_seed(config: str, ds: Dataset, seed: int) -> dict[str, Any]:
+    """One split of one file: the pipeline's steps, the baselines, the paired comparisons."""
+    cfg = load_config(config, ds, seed)
     t0 = time.perf_counter()
-    ens = teacher_ensemble(cfg).fit(
-        splits.train.X, splits.train.y, eval_set=(splits.valid.X, splits.valid.y)
-    )
-    return ens, time.perf_counter() - t0
-
-
-def teacher_figures(ens: TeacherEnsemble, splits: Any, fit_s: float) -> dict[str, Any]:
-    """Test AUC / ECE of each member, the raw and the calibrated ensemble, and the weights."""
-    test = splits.test
-    z = ens.member_logits(test.X)
-    members = {}
-    for j, name in enumerate(ens.member_names):
-        p = sigmoid(z[:, j])
-        members[name] = {"auc": auc(test.y, p), "ece": ece(test.y, p)}
-    raw = sigmoid(ens.raw_logit(test.X))
-    cal = proba(ens, test.X)
-    best = max(members, key=lambda k: members[k]["auc"])
-    return {
-        "auc": auc(test.y, cal),
-        "ece": ece(test.y, cal),
-        "auc_uncalibrated": auc(test.y, raw),
-        "ece_uncalibrated": ece(test.y, raw),
-        "members": members,
-        "best_member": best,
-        "beats_best_member": bool(auc(test.y, cal) > members[best]["auc"]),
-        "weights": dict(zip(ens.member_names, np.asarray(ens.weights_).tolist(), strict=True)),
-        "cv_folds": int(ens.cv_folds),
-        "fit_seconds": fit_s,
-    }
-
-
-def make_training(
-    cfg: PipelineConfig, splits: Any, ens: TeacherEnsemble, transfer_rows: int | None = None
-) -> StudentTrainingSet:
-    """Soft labels from the cross-fitted ensemble plus the transfer set, as ``soft_labels``
-    does (``transfer_rows`` overrides the config's ``distill.transfer.n_rows``)."""
-    d = cfg.distill
-    soft = soft_labels_from_cross_fit(ens, splits.train.n_rows, d.temperature)
-    return build_training_set(
-        splits.train.X,
-        splits.train.y,
-        soft,
-        teacher=ens,
-        transfer_rows=d.transfer.n_rows if transfer_rows is None else transfer_rows,
-        swap_prob=d.transfer.swap_prob,
-        jitter=d.transfer.jitter,
-        seed=d.transfer.seed,
-    )
-
-
-def run_student(
-    scfg: Any, cfg: PipelineConfig, splits: Any, training: StudentTrainingSet, teacher_p: Any
-) -> dict[str, Any]:
-    """Fit one student with ``fit_student`` (timed) and collect its test figures."""
-    t0 = time.perf_counter()
-    _, metrics, fid, extra = fit_student(scfg, cfg, splits, training, teacher_p)
-    fit_s = time.perf_counter() - t0
-    return {
-        "kind": scfg.kind,
-        "auc": metrics["auc"],
-        "auc_gap": fid["auc_gap"],
-        "logit_correlation": fid["logit_correlation"],
-        "fit_seconds": fit_s,
-        "metrics": metrics,
-        "fidelity": fid,
-        "extra": extra,
-    }
-
-
-def _cmd(args: list[str]) -> str:
-    try:
-        return subprocess.run(args, capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        return ""
-
-
-def sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def machine_info() -> dict[str, Any]:
-    """CPU, memory, Python and library versions, UTC date and git commit of this run."""
-    import importlib.metadata as md
-
-    model = ""
-    for line in _cmd(["lscpu"]).splitlines():
-        if line.lower().startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-    mem_gib = None
-    try:
-        with open("/proc/meminfo") as fh:
-            kib = int(fh.readline().split()[1])
-        mem_gib = round(kib / 2**20, 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    versions = {}
-    for pkg in ("numpy", "pandas", "scikit-learn", "xgboost", "lightgbm", "torch", "interpret"):
-        versions[pkg] = md.version(pkg)
-    versions["optbinning"] = md.version("optbinning")
-    versions["risk_models"] = md.version("risk_models")
-    # uncommitted changes to the code or configs measured (results files do not count)
-    dirty = _cmd(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--", "risk_models", "pipelines"]
-    )
-    return {
-        "cpu_model": model,
-        "cpu_count": os.cpu_count(),
-        "memory_gib": mem_gib,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "git_commit": _cmd(["git", "-C", str(REPO), "rev-parse", "HEAD"]),
-        "git_dirty": bool(dirty),
-        "git_dirty_paths": [line.split(maxsplit=1)[-1] for line in dirty.splitlines()],
-        "date_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-
-
-def config_info(cfg: PipelineConfig) -> dict[str, Any]:
-    """The parts of the config that shape the figures (with its hash)."""
-    dump = cfg.model_dump(mode="json")
-    keys = ("split", "teachers", "ensemble", "distill", "students")
-    return {"config_hash": cfg.config_hash(), **{k: dump[k] for k in keys}}
-
-
-def data_info(cfg: PipelineConfig, args: argparse.Namespace) -> dict[str, Any]:
-    s = cfg.split
-    return {
-        "file": str(Path(args.data).resolve()),
-        "sha256": sha256(args.data),
-        "target": args.target,
-        "positive_label": args.positive_label,
-        "split": {"method": s.method, "test_size": s.test_size, "valid_size": s.valid_size},
-    }
-
-
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=float) + "\n")
-    os.replace(tmp, path)
-
-
-def say(msg: str) -> None:
-    print(msg, flush=True)
-
-
-# ----------------------------------------------------------------------------- baselines
-def fit_ebm(X: pd.DataFrame, y: np.ndarray, X_test: pd.DataFrame, y_test: np.ndarray) -> dict:
-    from interpret.glassbox import ExplainableBoostingClassifier
-
-    ebm = ExplainableBoostingClassifier()  # defaults (random_state=42, n_jobs=-2)
-    params = ebm.get_params()
-    t0 = time.perf_counter()
-    ebm.fit(X, y)
-    fit_s = time.perf_counter() - t0
-    p = ebm.predict_proba(X_test)[:, 1]
-    return {
-        "auc": auc(y_test, p),
-        "fit_seconds": fit_s,
-        "random_state": params["random_state"],
-        "n_jobs": params["n_jobs"],
-        "interactions": str(params["interactions"]),
-        "n_terms": len(ebm.term_features_),
-    }
-
-
-def fit_optbinning(
-    X: pd.DataFrame, y: np.ndarray, X_test: pd.DataFrame, y_test: np.ndarray
-) -> dict:
-    from optbinning import BinningProcess, Scorecard
-    from sklearn.linear_model import LogisticRegression
-
-    card = Scorecard(
-        binning_process=BinningProcess(variable_names=list(X.columns)),
-        estimator=LogisticRegression(),
-        scaling_method="min_max",
-        scaling_method_params={"min": 300, "max": 850},
-    )
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        card.fit(X, y)
-    fit_s = time.perf_counter() - t0
-    p = card.predict_proba(X_test)[:, 1]
-    return {"auc": auc(y_test, p), "fit_seconds": fit_s}
-
-
-# ----------------------------------------------------------------------------- one seed
-def run_seed(base: PipelineConfig, seed: int) -> dict[str, Any]:
-    cfg = with_seed(base, seed)
-    t_seed = time.perf_counter()
-    splits = load_data(cfg).splits
-    say(
-        f"[seed {seed}] split: train {splits.train.n_rows}, valid {splits.valid.n_rows}, "
-        f"test {splits.test.n_rows}"
-    )
-    ens, t_fit = fit_teacher(cfg, splits)
-    teacher = teacher_figures(ens, splits, t_fit)
-    members = ", ".join(f"{k} {v['auc']:.4f}" for k, v in teacher["members"].items())
-    say(f"[seed {seed}] teacher AUC {teacher['auc']:.4f} ({members}) in {t_fit:.0f}s")
-    training = make_training(cfg, splits, ens)
-    teacher_p = proba(ens, splits.test.X)
+    data = compute_data(cfg)
+    teachers = compute_teachers(cfg, data)
+    soft = compute_soft_labels(cfg, data, teachers)
+    pipeline_s = time.perf_counter() - t0
+    splits = data.splits
+    y_test = np.asarray(splits.test.y, dtype=int)
     students: dict[str, Any] = {}
+    p_student: dict[str, np.ndarray] = {}
     for scfg in cfg.students:
-        r = run_student(scfg, cfg, splits, training, teacher_p)
-        students[scfg.name] = r
-        say(
-            f"[seed {seed}] {scfg.name}: AUC {r['auc']:.4f}, gap {r['auc_gap']:+.4f}, "
-            f"logit corr {r['logit_correlation']:.4f}, {r['fit_seconds']:.1f}s"
-        )
+        t1 = time.perf_counter()
+        fit = fit_student(scfg, cfg, data, soft, teachers)
+        fit_s = time.perf_counter() - t1
+        p_student[scfg.name] = 1.0 / (1.0 + np.exp(-fit.test_logit))
+        students[scfg.name] = {
+            "kind": scfg.kind,
+            "auc": float(fit.metrics["auc"]),
+            "valid_auc": float(fit.valid_metrics["auc"]),
+            "auc_gap": float(fit.fidelity["auc_gap"]),
+            "fit_seconds": fit_s,
+            "n_pairs": len(getattr(fit.model, "pairs_", []) or []),
+        }
+    end_to_end = pipeline_s + sum(s["fit_seconds"] for s in students.values())
     X75 = pd.concat([splits.train.X, splits.valid.X], ignore_index=True)
     y75 = np.r_[np.asarray(splits.train.y), np.asarray(splits.valid.y)].astype(int)
-    ebm = fit_ebm(X75, y75, splits.test.X, splits.test.y)
-    say(f"[seed {seed}] EBM: AUC {ebm['auc']:.4f}, {ebm['fit_seconds']:.1f}s")
-    opt = fit_optbinning(X75, y75, splits.test.X, splits.test.y)
-    say(f"[seed {seed}] optbinning: AUC {opt['auc']:.4f}, {opt['fit_seconds']:.1f}s")
+    ebm = fit_ebm(X75, y75, splits.test.X)
+    lgbm = fit_lightgbm(X75, y75, splits.test.X)
+    opt = fit_optbinning(X75, y75, splits.test.X)
+    p_teacher = teachers.test.proba
+    additive = [n for n, s in students.items() if s["kind"] in ADDITIVE]
+    best = max(additive, key=lambda n: students[n]["valid_auc"]) if additive else None
+    cards = [n for n, s in students.items() if s["kind"] == "scorecard"]
+    comparisons = {
+        "teacher_vs_ebm": paired(y_test, p_teacher, ebm["p"]),
+        "teacher_vs_lightgbm": paired(y_test, p_teacher, lgbm["p"]),
+    }
+    if best is not None:
+        comparisons["best_additive_vs_ebm"] = paired(y_test, p_student[best], ebm["p"])
+    if cards:
+        comparisons["scorecard_vs_optbinning"] = paired(y_test, p_student[cards[0]], opt["p"])
+    gam = next((s for s in students.values() if s["kind"] == "gam"), None)
     return {
         "seed": seed,
-        "n_rows": {
-            "train": splits.train.n_rows,
-            "valid": splits.valid.n_rows,
-            "test": splits.test.n_rows,
-            "baseline_fit": len(X75),
-            "student_transfer": training.n_transfer,
+        "n_rows": {k: int(p.n_rows) for k, p in splits.parts().items()},
+        "features": list(data.data.spec.features),
+        "validation_notes": list(data.data.notes),
+        "teacher": {
+            "auc": auc(y_test, p_teacher),
+            "members": {k: v["auc"] for k, v in teachers.metrics.items()},
         },
-        "transfer_seed": cfg.distill.transfer.seed,
-        "teacher": teacher,
         "students": students,
-        "ebm": ebm,
-        "optbinning": opt,
-        "seed_seconds": time.perf_counter() - t_seed,
-    }
-
-
-# ----------------------------------------------------------------------------- summary
-def summarise(runs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Means over seeds and the acceptance checks (each on the means over seeds)."""
-    names = list(runs[0]["students"])
-
-    def mean(values: list[float]) -> float:
-        return float(np.mean(values))
-
-    means: dict[str, Any] = {
-        "teacher_auc": mean([r["teacher"]["auc"] for r in runs]),
-        "teacher_fit_seconds": mean([r["teacher"]["fit_seconds"] for r in runs]),
-        "teacher_members_auc": {
-            m: mean([r["teacher"]["members"][m]["auc"] for r in runs])
-            for m in runs[0]["teacher"]["members"]
+        "best_additive": best,
+        "baselines": {
+            "ebm": {"auc": auc(y_test, ebm["p"]), "fit_seconds": ebm["fit_seconds"]},
+            "lightgbm": {"auc": auc(y_test, lgbm["p"]), "fit_seconds": lgbm["fit_seconds"]},
+            "optbinning": {"auc": auc(y_test, opt["p"]), "fit_seconds": opt["fit_seconds"]},
         },
-        "ebm_auc": mean([r["ebm"]["auc"] for r in runs]),
-        "ebm_fit_seconds": mean([r["ebm"]["fit_seconds"] for r in runs]),
-        "optbinning_auc": mean([r["optbinning"]["auc"] for r in runs]),
-        "optbinning_fit_seconds": mean([r["optbinning"]["fit_seconds"] for r in runs]),
-        "students": {
-            n: {
-                k: mean([r["students"][n][k] for r in runs])
-                for k in ("auc", "auc_gap", "logit_correlation", "fit_seconds")
-            }
-            for n in names
+        "comparisons": comparisons,
+        "seconds": {
+            "pipeline_before_students": pipeline_s,
+            "end_to_end": end_to_end,
+            "gam": None if gam is None else gam["fit_seconds"],
+            "ebm": ebm["fit_seconds"],
         },
     }
-    checks: dict[str, Any] = {}
-    for n in ("gam", "ga2m"):
-        if n not in means["students"]:
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean paired differences over seeds with intervals, fit-time ratios, and the checks."""
+    out: dict[str, Any] = {}
+    for name, margin in CHECKS.items():
+        per = [r["comparisons"][name] for r in runs if name in r["comparisons"]]
+        if not per:
             continue
-        s = means["students"][n]
-        checks[f"{n}_auc_ge_ebm"] = {
-            "value": s["auc"] - means["ebm_auc"],
-            "passed": bool(s["auc"] >= means["ebm_auc"]),
-            "rule": f"mean {n} AUC - mean EBM AUC >= 0",
+        k = len(per)
+        diff = float(np.mean([c["auc_diff"] for c in per]))
+        half = 1.96 * math.sqrt(sum(c["diff_se"] ** 2 for c in per)) / k
+        out[name] = {
+            "mean_diff": diff,
+            "ci95": [diff - half, diff + half],
+            "margin": margin,
+            "passed": bool(diff >= margin),
+            "per_seed": [c["auc_diff"] for c in per],
         }
-        gap = means["teacher_auc"] - s["auc"]
-        checks[f"{n}_within_{MAX_GAP_TO_TEACHER}_of_teacher"] = {
-            "value": gap,
-            "passed": bool(gap <= MAX_GAP_TO_TEACHER),
-            "rule": f"mean teacher AUC - mean {n} AUC <= {MAX_GAP_TO_TEACHER}",
+    gam = [r["seconds"]["gam"] / r["seconds"]["ebm"] for r in runs if r["seconds"]["gam"]]
+    run = [r["seconds"]["end_to_end"] / r["seconds"]["ebm"] for r in runs]
+    if gam:
+        out["gam_fit_over_ebm_fit"] = {
+            "mean": float(np.mean(gam)),
+            "max": MAX_GAM_TO_EBM_TIME,
+            "passed": bool(np.mean(gam) <= MAX_GAM_TO_EBM_TIME),
         }
-    either = [
-        n
-        for n in ("gam", "ga2m")
-        if f"{n}_auc_ge_ebm" in checks
-        and checks[f"{n}_auc_ge_ebm"]["passed"]
-        and checks[f"{n}_within_{MAX_GAP_TO_TEACHER}_of_teacher"]["passed"]
-    ]
-    checks["gam_or_ga2m_ge_ebm_and_near_teacher"] = {
-        "value": either,
-        "passed": bool(either),
-        "rule": "some student in {gam, ga2m} passes both checks above",
+    out["end_to_end_over_ebm_fit"] = {
+        "mean": float(np.mean(run)),
+        "max": MAX_RUN_TO_EBM_TIME,
+        "passed": bool(np.mean(run) <= MAX_RUN_TO_EBM_TIME),
     }
-    if "scorecard" in means["students"]:
-        diff = means["students"]["scorecard"]["auc"] - means["optbinning_auc"]
-        checks["scorecard_auc_ge_optbinning"] = {
-            "value": diff,
-            "passed": bool(diff >= 0),
-            "rule": "mean scorecard AUC - mean optbinning AUC >= 0",
-        }
-    if "gam" in means["students"]:
-        ratio = means["students"]["gam"]["fit_seconds"] / means["ebm_fit_seconds"]
-        checks["gam_fit_time_le_fifth_of_ebm"] = {
-            "value": ratio,
-            "per_seed": [
-                r["students"]["gam"]["fit_seconds"] / r["ebm"]["fit_seconds"] for r in runs
-            ],
-            "passed": bool(ratio <= MAX_GAM_TO_EBM_TIME),
-            "rule": f"mean GAM fit seconds / mean EBM fit seconds <= {MAX_GAM_TO_EBM_TIME}",
-        }
-    return means, checks
+    return out
 
 
-def markdown(runs: list[dict[str, Any]], means: dict[str, Any], checks: dict[str, Any]) -> str:
-    names = list(runs[0]["students"])
-    members = list(runs[0]["teacher"]["members"])
-    lines = ["### Test AUC", ""]
-    head = ["seed", "teacher", *members, *names, "EBM", "optbinning"]
-    lines += ["| " + " | ".join(head) + " |", "|" + " ---: |" * len(head)]
+def markdown(name: str, runs: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    """One data set's table: AUC per seed, then the paired checks and the time ratios."""
+    students = list(runs[0]["students"])
+    head = ["seed", "teacher", *students, "EBM", "LightGBM", "optbinning", "run s", "EBM s"]
+    lines = [f"#### {name}", "", "| " + " | ".join(head) + " |", "|" + " ---: |" * len(head)]
     for r in runs:
-        row = [str(r["seed"]), f"{r['teacher']['auc']:.4f}"]
-        row += [f"{r['teacher']['members'][m]['auc']:.4f}" for m in members]
-        row += [f"{r['students'][n]['auc']:.4f}" for n in names]
-        row += [f"{r['ebm']['auc']:.4f}", f"{r['optbinning']['auc']:.4f}"]
-        lines.append("| " + " | ".join(row) + " |")
-    row = ["**mean**", f"{means['teacher_auc']:.4f}"]
-    row += [f"{means['teacher_members_auc'][m]:.4f}" for m in members]
-    row += [f"{means['students'][n]['auc']:.4f}" for n in names]
-    row += [f"{means['ebm_auc']:.4f}", f"{means['optbinning_auc']:.4f}"]
-    lines.append("| " + " | ".join(row) + " |")
-
-    lines += ["", "### Fidelity to the teacher (test): AUC gap / logit correlation", ""]
-    lines += ["| seed | " + " | ".join(names) + " |", "|" + " ---: |" * (len(names) + 1)]
-    for r in runs:
-        cells = [
-            f"{r['students'][n]['auc_gap']:+.4f} / {r['students'][n]['logit_correlation']:.4f}"
-            for n in names
-        ]
-        lines.append(f"| {r['seed']} | " + " | ".join(cells) + " |")
-    cells = [
-        f"{means['students'][n]['auc_gap']:+.4f} / {means['students'][n]['logit_correlation']:.4f}"
-        for n in names
-    ]
-    lines.append("| **mean** | " + " | ".join(cells) + " |")
-
-    lines += ["", "### Fit seconds", ""]
-    head = ["seed", "teacher", *names, "EBM", "optbinning", "GAM / EBM"]
-    lines += ["| " + " | ".join(head) + " |", "|" + " ---: |" * len(head)]
-    for r in runs:
-        row = [str(r["seed"]), f"{r['teacher']['fit_seconds']:.1f}"]
-        row += [f"{r['students'][n]['fit_seconds']:.1f}" for n in names]
-        row += [f"{r['ebm']['fit_seconds']:.1f}", f"{r['optbinning']['fit_seconds']:.1f}"]
-        ratio = (
-            r["students"]["gam"]["fit_seconds"] / r["ebm"]["fit_seconds"]
-            if "gam" in r["students"]
-            else float("nan")
-        )
-        row.append(f"{ratio:.3f}")
-        lines.append("| " + " | ".join(row) + " |")
-    row = ["**mean**", f"{means['teacher_fit_seconds']:.1f}"]
-    row += [f"{means['students'][n]['fit_seconds']:.1f}" for n in names]
-    row += [f"{means['ebm_fit_seconds']:.1f}", f"{means['optbinning_fit_seconds']:.1f}"]
-    if "gam" in means["students"]:
-        row.append(f"{means['students']['gam']['fit_seconds'] / means['ebm_fit_seconds']:.3f}")
-    lines.append("| " + " | ".join(row) + " |")
-
-    lines += ["", "### Acceptance (means over seeds)", "", "| check | value | result |"]
-    lines.append("| --- | ---: | --- |")
-    for name, c in checks.items():
-        v = c["value"]
-        if isinstance(v, float):
-            shown = f"{v:.3f}" if "time" in name else f"{v:+.4f}"
+        b = r["baselines"]
+        cells = [str(r["seed"]), f"{r['teacher']['auc']:.4f}"]
+        cells += [f"{r['students'][s]['auc']:.4f}" for s in students]
+        cells += [f"{b[k]['auc']:.4f}" for k in ("ebm", "lightgbm", "optbinning")]
+        cells += [f"{r['seconds']['end_to_end']:.0f}", f"{r['seconds']['ebm']:.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| check | mean diff | 95 % CI | margin | result |", "|---|---:|---|---:|---|"]
+    for k, v in summary.items():
+        if "mean_diff" in v:
+            lo, hi = v["ci95"]
+            verdict = "pass" if v["passed"] else "MISS"
+            lines.append(
+                f"| {k} | {v['mean_diff']:+.4f} | [{lo:+.4f}, {hi:+.4f}] | {v['margin']:+.3f} "
+                f"| {verdict} |"
+            )
         else:
-            shown = ", ".join(v) or "none"
-        lines.append(f"| {c['rule']} | {shown} | {'PASS' if c['passed'] else 'FAIL'} |")
+            verdict = "pass" if v["passed"] else "MISS"
+            lines.append(f"| {k} | {v['mean']:.2f} | | <= {v['max']} | {verdict} |")
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the protocol on the chosen data sets and seeds; write JSON and markdown."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--config", default=str(REPO / "pipelines" / "credit.yaml"))
-    ap.add_argument("--data", default=str(TAIWAN))
-    ap.add_argument("--target", default="default.payment.next.month")
+    ap.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), default=None)
+    ap.add_argument("--data", help="any Parquet/CSV file instead of --datasets")
+    ap.add_argument("--target")
     ap.add_argument("--positive-label", default="1")
+    ap.add_argument("--seeds", type=int, nargs="+", default=None)
+    ap.add_argument("--tuning", action="store_true", help="use the tuning seeds 100-104")
+    ap.add_argument("--config", default=str(REPO / "pipelines" / "credit.yaml"))
     ap.add_argument("--out", default=str(RESULTS / "students_vs_baselines.json"))
-    args = ap.parse_args()
-    started = time.perf_counter()
-    base = load_config(args)
-    out = Path(args.out)
-    header = {
-        "benchmark": "students_vs_baselines",
-        "command": "python benchmarks/students_vs_baselines.py --seeds "
-        + " ".join(map(str, args.seeds)),
-        "config": os.path.relpath(Path(args.config).resolve(), REPO),
-        "data": data_info(base, args),
-        "seeds": args.seeds,
-        "pipeline_config": config_info(base),
-        "machine": machine_info(),
-        "baselines": {
-            "ebm": "interpret.glassbox.ExplainableBoostingClassifier() defaults, hard labels, "
-            "fitted on train + valid",
-            "optbinning": "Scorecard(BinningProcess(all columns), LogisticRegression(), "
-            "min_max 300-850), hard labels, fitted on train + valid",
-        },
+    args = ap.parse_args(argv)
+    if args.data:
+        if not args.target:
+            ap.error("--data needs --target")
+        sets = [Dataset(Path(args.data).stem, Path(args.data), args.target, args.positive_label)]
+    else:
+        sets = [DATASETS[n] for n in (args.datasets or sorted(DATASETS))]
+    seeds = args.seeds or list(TUNING_SEEDS if args.tuning else REPORTING_SEEDS)
+    kind = "tuning" if set(seeds) <= set(TUNING_SEEDS) else "reporting"
+    report: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": args.config,
+        "seeds": seeds,
+        "seed_kind": kind,
+        "machine": {"python": platform.python_version(), "processor": platform.processor()},
+        "datasets": {},
     }
-    runs: list[dict[str, Any]] = []
-    for seed in args.seeds:
-        runs.append(run_seed(base, seed))
-        write_json(out, {**header, "runs": runs, "complete": False})
-    means, checks = summarise(runs)
-    table = markdown(runs, means, checks)
-    total = time.perf_counter() - started
-    write_json(
-        out,
-        {
-            **header,
-            "runs": runs,
-            "means": means,
-            "acceptance": checks,
-            "total_seconds": total,
-            "complete": True,
-        },
-    )
-    out.with_suffix(".md").write_text(table)
-    say("")
-    say(table)
-    say(f"total {total:.0f}s; results in {out}")
+    md = [f"Seeds {seeds} ({kind}); config {args.config}\n"]
+    for ds in sets:
+        runs = []
+        for seed in seeds:
+            r = run_seed(args.config, ds, seed)
+            runs.append(r)
+            print(
+                f"[{ds.name} seed {seed}] teacher {r['teacher']['auc']:.4f} "
+                f"best {r['best_additive']} "
+                + " ".join(f"{k} {v['auc']:.4f}" for k, v in r["students"].items())
+                + " | "
+                + " ".join(f"{k} {v['auc']:.4f}" for k, v in r["baselines"].items())
+                + f" | run {r['seconds']['end_to_end']:.0f}s EBM {r['seconds']['ebm']:.0f}s",
+                flush=True,
+            )
+        summary = summarise(runs)
+        report["datasets"][ds.name] = {"path": str(ds.path), "runs": runs, "summary": summary}
+        md.append(markdown(ds.name, runs, summary))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out, json.dumps(report, indent=2, default=float))
+    atomic_write_text(out.with_suffix(".md"), "\n".join(md))
+    print("\n".join(md))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from students_vs_baselines import (
+from _legacy_helpers import (
     RESULTS,
     TAIWAN,
     data_info,

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from students_vs_baselines import (
+from _legacy_helpers import (
     REPO,
     RESULTS,
     TAIWAN,

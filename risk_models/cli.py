@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 
+from risk_models.cli_common import console, fail
 from risk_models.errors import RiskModelsError
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _quiet_libraries() -> None:
@@ -29,13 +23,6 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning, module="mlflow")
-
-
-def _fail(exc: Exception) -> None:
-    from rich.markup import escape
-
-    _console().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-    sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,7 +46,7 @@ def explain(model_file: Path) -> None:
     try:
         model = load_explained(model_file)
     except RiskModelsError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(explain_text(model))
 
 
@@ -152,7 +139,7 @@ def reasons(
         if output is not None:
             write_table(scored, output)
     except (RiskModelsError, ValueError) as exc:
-        _fail(exc)
+        fail(exc)
     units = scored.attrs.get("units", "log-odds")
     if output is not None:
         click.echo(
@@ -177,7 +164,7 @@ def reasons(
                 f"{units} lost {row[f'reason_{i}_points']:.2f}"
             )
     shown = min(head, len(scored))
-    _console().print(
+    console().print(
         f"showing {shown} of {len(scored)} rows ({units} lost against the {reference} "
         "reference); write every row with -o OUT.csv or OUT.parquet"
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from risk_models.cli_run import fail
+from risk_models.cli_common import fail
 from risk_models.data.contract import DataSpec
 from risk_models.errors import RiskModelsError
 

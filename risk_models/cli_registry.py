@@ -16,17 +16,16 @@ from typing import Any
 
 import click
 
+from risk_models.cli_common import fail, open_store, store_options
 from risk_models.errors import RiskModelsError
 
-PROBE_TIMEOUT_S = 5.0
 #: MLflow's HTTP client retries for minutes by default; these commands fail in seconds.
 HTTP_ENV = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "20"}
 
 
 def _fail(exc: BaseException) -> None:
-    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-    click.echo(f"error: {text}", err=True)
-    sys.exit(2)
+    """One line: the message's lines joined (the commands promise a single ``error:`` line)."""
+    fail(RuntimeError(" ".join(line.strip() for line in str(exc).splitlines() if line.strip())))
 
 
 def _is_mlflow_error(exc: BaseException) -> bool:
@@ -38,16 +37,7 @@ def _is_mlflow_error(exc: BaseException) -> bool:
 def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--tracking-uri`` and ``--mlflow-config``, and the one-line exit-2 error handling."""
 
-    @click.option(
-        "--tracking-uri", default=None, help="MLflow tracking URI (overrides mlflow.yaml)."
-    )
-    @click.option(
-        "--mlflow-config",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("mlflow.yaml"),
-        show_default=True,
-        help="MLflow settings file.",
-    )
+    @store_options
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         saved = {key: os.environ.get(key) for key in HTTP_ENV}
@@ -73,17 +63,7 @@ def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _client(tracking_uri: str | None, mlflow_config: Path) -> tuple[Any, Any]:
     """A client for the configured stores, after probing both; and the MLflow config."""
-    from risk_models.config import load_mlflow_config
-    from risk_models.registry import probe_tracking
-
-    mcfg = load_mlflow_config(mlflow_config, tracking_uri)
-    registry_uri = mcfg.registry_uri or mcfg.tracking_uri
-    probe_tracking(mcfg.tracking_uri, PROBE_TIMEOUT_S)
-    if registry_uri != mcfg.tracking_uri:
-        probe_tracking(registry_uri, PROBE_TIMEOUT_S)
-    import mlflow
-
-    return mlflow.MlflowClient(mcfg.tracking_uri, registry_uri), mcfg
+    return open_store(tracking_uri, mlflow_config)
 
 
 def _check_line(c: dict[str, Any]) -> str:

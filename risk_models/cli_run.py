@@ -9,35 +9,17 @@ either.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from risk_models.cli_common import console, fail, probe_stores
 from risk_models.cli_progress import progress_bar
 from risk_models.errors import ConfigError, RiskModelsError
 
-__all__ = ["PROBE_TIMEOUT_S", "console", "fail", "run"]
-
-#: Seconds the tracking store may take to answer the probe before the run is refused.
-PROBE_TIMEOUT_S = 5.0
-
-
-def console() -> Any:
-    """The stderr console every message of these commands goes to."""
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def fail(exc: BaseException) -> None:
-    """Print ``error: <exc>`` (no markup read from the message) and exit with status 2."""
-    from rich.markup import escape
-
-    console().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-    sys.exit(2)
+__all__ = ["run"]
 
 
 def _mlflow_settings(config: Path, mlflow_config: Path | None, tracking_uri: str | None) -> Any:
@@ -54,15 +36,6 @@ def _mlflow_settings(config: Path, mlflow_config: Path | None, tracking_uri: str
     if tracking_uri:
         note += f"; tracking URI {tracking_uri} from --tracking-uri"
     return mcfg, note
-
-
-def _probe(mcfg: Any) -> None:
-    """Refuse within a few seconds when the tracking or registry store cannot be used."""
-    from risk_models.registry import probe_tracking
-
-    probe_tracking(mcfg.tracking_uri, PROBE_TIMEOUT_S)
-    if mcfg.registry_uri and mcfg.registry_uri != mcfg.tracking_uri:
-        probe_tracking(mcfg.registry_uri, PROBE_TIMEOUT_S)
 
 
 def _roles_line(roles: dict[str, Any]) -> str:
@@ -173,7 +146,7 @@ def run(
         columns = read_columns(data_path) if data_path is not None else None
         cfg, notes = load_run_config(config, overrides, columns)
         mcfg, mlflow_note = _mlflow_settings(config, mlflow_config, tracking_uri)
-        _probe(mcfg)
+        probe_stores(mcfg)
     except RiskModelsError as exc:
         fail(exc)
     for note in notes:

@@ -10,27 +10,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
+from risk_models.cli_common import console, fail, probe_stores, store_options
 from risk_models.errors import ConfigError, DataReadError, DataValidationError, ModelFormatError
 from risk_models.scoring.manifest import (
     DEFAULT_PSI_THRESHOLD,
     EXIT_INPUT_ERROR,
     EXIT_MODEL_ERROR,
 )
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _fail(exc: BaseException, code: int) -> None:
-    _console().print(f"[bold red]error:[/] {exc}", markup=True)
-    sys.exit(code)
 
 
 @click.command("score")
@@ -114,14 +103,7 @@ def _fail(exc: BaseException, code: int) -> None:
     show_default=True,
     help="Rows per chunk (memory is bounded by a few chunks).",
 )
-@click.option("--tracking-uri", default=None, help="MLflow tracking URI (overrides mlflow.yaml).")
-@click.option(
-    "--mlflow-config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("mlflow.yaml"),
-    show_default=True,
-    help="MLflow settings file.",
-)
+@store_options
 @click.option(
     "--no-tracking",
     is_flag=True,
@@ -137,18 +119,15 @@ def score(
     """Score a book with a model: PD, points, decision, reason codes; rejects and a manifest."""
     from risk_models.config import load_mlflow_config
     from risk_models.errors import TrackingUnreachable
-    from risk_models.registry import probe_tracking
     from risk_models.scoring.batch import score_batch
     from risk_models.scoring.model_ref import ModelResolutionError
 
     try:
         mcfg = load_mlflow_config(mlflow_config, tracking_uri)
         if not no_tracking or model.startswith("models:/"):  # fail in seconds, not minutes
-            probe_tracking(mcfg.tracking_uri)
-            if model.startswith("models:/") and mcfg.registry_uri:
-                probe_tracking(mcfg.registry_uri)
+            probe_stores(mcfg)
     except (ConfigError, TrackingUnreachable) as exc:
-        _fail(exc, EXIT_INPUT_ERROR)
+        fail(exc, EXIT_INPUT_ERROR)
     spark = None
     if engine == "spark":
         from risk_models.scoring.spark_engine import spark_session
@@ -159,31 +138,29 @@ def score(
             model, input_path, output_path, id_columns=id_columns, k=k, on_invalid=on_invalid,
             cutoff=cutoff, as_of=as_of, date=date, rejects=rejects, manifest=manifest,
             psi_threshold=psi_threshold, batch_rows=batch_rows, engine=engine,
-            mlflow_config=None if no_tracking else mcfg,
+            mlflow_config=mcfg, track=not no_tracking,
             spark=spark,
         )  # fmt: skip
     except (ModelResolutionError, ModelFormatError) as exc:
-        _fail(exc, EXIT_MODEL_ERROR)
+        fail(exc, EXIT_MODEL_ERROR)
     except (DataReadError, DataValidationError, ConfigError, ValueError) as exc:
-        _fail(exc, EXIT_INPUT_ERROR)
-    console = _console()
+        fail(exc, EXIT_INPUT_ERROR)
+    out = console()
     m = summary.model
-    console.print(
+    out.print(
         f"scored {summary.rows_scored:,} of {summary.rows_read:,} rows "
         f"({summary.rows_rejected:,} rejected{_reasons(summary.rejected_by_reason)}) with "
         f"{m['name'] or m['source']}{'' if m['version'] is None else ' v' + m['version']} in "
         f"{summary.seconds:.1f}s ({summary.rows_per_second:,.0f} rows/s)"
     )
-    console.print(f"  output    {summary.output_path}")
-    console.print(f"  rejects   {summary.rejects_path}")
-    console.print(f"  manifest  {summary.manifest_path}")
+    out.print(f"  output    {summary.output_path}")
+    out.print(f"  rejects   {summary.rejects_path}")
+    out.print(f"  manifest  {summary.manifest_path}")
     if summary.psi is None:
-        console.print("  score PSI n/a (the model carries no training baseline)")
+        out.print("  score PSI n/a (the model carries no training baseline)")
     else:
         verdict = "[bold red]DRIFT ALARM[/]" if summary.drift_alarm else "ok"
-        console.print(
-            f"  score PSI {summary.psi:.4f} vs threshold {summary.psi_threshold} ({verdict})"
-        )
+        out.print(f"  score PSI {summary.psi:.4f} vs threshold {summary.psi_threshold} ({verdict})")
     click.echo(summary.output_path)
     sys.exit(summary.exit_code)
 
@@ -236,9 +213,9 @@ def export_sql(model: str, table: str, id_columns: tuple[str, ...], k: int,
         resolved = resolve_model(model)
         sql = table_sql(resolved.document, table=table, id_columns=id_columns, k=k)
     except (ModelResolutionError, ModelFormatError) as exc:
-        _fail(exc, EXIT_MODEL_ERROR)
+        fail(exc, EXIT_MODEL_ERROR)
     except ValueError as exc:
-        _fail(exc, EXIT_INPUT_ERROR)
+        fail(exc, EXIT_INPUT_ERROR)
     if output is None:
         click.echo(sql)
         return

@@ -33,8 +33,8 @@ from risk_models.config_sections import (
     EvaluationConfig,
     GateBounds,
     RegistryConfig,
-    check_gate_names,
     _Strict,
+    check_gate_names,
 )
 from risk_models.errors import ConfigError
 from risk_models.students.param_specs import STUDENT_PARAMS
@@ -72,6 +72,8 @@ class DataConfig(_Strict):
     categorical: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     monotone: dict[str, int] = Field(default_factory=dict)
+    high_cardinality: Literal["drop", "refuse"] = "drop"
+    date_features: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _one_source(self) -> DataConfig:

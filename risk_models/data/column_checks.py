@@ -11,8 +11,8 @@ import pandas as pd
 
 from risk_models.data.contract import DataSpec
 
-__all__ = ["ID_LIKE_LEVELS", "ID_LIKE_SHARE", "check_feature", "check_ids", "check_target",
-           "check_times", "listed"]  # fmt: skip
+__all__ = ["HIGH_CARDINALITY_MODES", "ID_LIKE_LEVELS", "ID_LIKE_SHARE", "MAX_FEATURE_LEVELS",
+           "check_feature", "check_ids", "check_target", "check_times", "listed"]  # fmt: skip
 _NUMERIC_OBJECT_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
 _DATE_KINDS = {"datetime64", "datetime", "date", "timedelta", "timedelta64"}
 
@@ -218,25 +218,40 @@ def _to_category(s: pd.Series) -> pd.Series:
 
 
 #: A categorical feature with at least this many levels, holding at least ID_LIKE_SHARE of the
-#: non-missing rows as distinct levels, is refused as a probable identifier.
+#: non-missing rows as distinct levels, is taken for an identifier or free text.
 ID_LIKE_LEVELS = 100
 ID_LIKE_SHARE = 0.5
+#: A categorical feature with more levels than this is too fine to learn a shape over.
+MAX_FEATURE_LEVELS = 1000
+#: What to do with such a column: drop it with a note (default), or refuse the table.
+HIGH_CARDINALITY_MODES = ("drop", "refuse")
 
 
-def _check_id_like(cat: pd.Series, problems: list[str]) -> None:
-    """Refuse a categorical feature whose levels are nearly one per row (an id, a free text)."""
+def _high_cardinality(cat: pd.Series) -> str | None:
+    """Why a categorical feature is too fine to model (id-like, too many levels), or None."""
     n_present = int(cat.notna().sum())
     n_levels = int(cat.nunique())
     if n_levels >= ID_LIKE_LEVELS and n_levels >= ID_LIKE_SHARE * n_present:
-        problems.append(
+        return (
             f"feature {cat.name!r}: {n_levels} distinct values in {n_present} non-missing rows "
             f"({n_levels / n_present:.0%}), which looks like an identifier or free text, not a "
-            "category; declare it as the id column (--id-column) or leave it out (--exclude)"
+            "category"
         )
+    if n_levels > MAX_FEATURE_LEVELS:
+        return (
+            f"feature {cat.name!r}: {n_levels} distinct values, more than the "
+            f"{MAX_FEATURE_LEVELS} a categorical feature may have"
+        )
+    return None
 
 
 def check_feature(
-    s: pd.Series, declared_categorical: bool, problems: list[str]
+    s: pd.Series,
+    declared_categorical: bool,
+    problems: list[str],
+    *,
+    high_cardinality: str = "refuse",
+    notes: list[str] | None = None,
 ) -> pd.Series | None:
     """Type one feature: ``float64``, or ``category`` with string levels.
 
@@ -244,13 +259,18 @@ def check_feature(
     ----------
     s : the feature column.
     declared_categorical : whether the spec lists it as categorical.
-    problems : appended to: dates, infinities, stray text in numbers, an id-like text
-        column, no information (all missing or constant).
+    problems : appended to: dates, infinities, stray text in numbers, a high-cardinality
+        text column under ``high_cardinality="refuse"``, no information (all missing or
+        constant).
+    high_cardinality : ``"drop"``: a categorical that looks like an id or free text, or has
+        more than ``MAX_FEATURE_LEVELS`` levels, is left out with a line in ``notes``;
+        ``"refuse"``: it is a problem.
+    notes : appended to: what was done with a dropped column.
 
     Returns
     -------
     pandas.Series or None
-        None if it cannot be a feature (a date column).
+        None if it cannot be a feature (a date column, a dropped high-cardinality column).
     """
     name, kind = s.name, _kind(s, declared_categorical)
     if kind == "datetime":
@@ -279,7 +299,18 @@ def check_feature(
                     "are; fix or blank those values, or declare the column categorical"
                 )
         out = _to_category(s)
-        _check_id_like(out, problems)
+        reason = _high_cardinality(out)
+        if reason is not None and high_cardinality == "drop":
+            if notes is not None:
+                notes.append(
+                    f"{reason}: left out of the features (set data.high_cardinality: refuse "
+                    "to stop instead, or declare it as the id column)"
+                )
+            return None
+        if reason is not None:
+            problems.append(
+                f"{reason}; declare it as the id column (--id-column) or leave it out (--exclude)"
+            )
     present = out.dropna()
     if len(present) == 0:
         problems.append(

@@ -34,6 +34,14 @@ class DataSpec:
     exclude:
         Columns of the file that play no part at all (neither feature nor role), such as
         free-text notes or a column that leaks the outcome.
+    high_cardinality:
+        ``"drop"`` (default): a text feature that looks like an id or free text, or has more
+        than ``MAX_FEATURE_LEVELS`` levels, is left out with a logged note; ``"refuse"``: the
+        table is refused (see :mod:`risk_models.data.column_checks`).
+    date_features:
+        Feature columns holding dates (as text or dates); each becomes ``<name>_age_days``
+        and ``<name>_month``. Date columns are also detected
+        (:mod:`risk_models.data.date_features`).
     """
 
     target: str
@@ -45,6 +53,8 @@ class DataSpec:
     monotone: dict[str, int] = field(default_factory=dict)
     segment_column: str | None = None
     exclude: tuple[str, ...] = ()
+    high_cardinality: str = "drop"
+    date_features: tuple[str, ...] = ()
 
     def role_columns(self) -> tuple[str, ...]:
         """Columns that are never features: target, id, time and segment."""

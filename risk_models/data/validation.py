@@ -6,6 +6,7 @@ raises *every* problem found as one :class:`~risk_models.errors.DataValidationEr
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, replace
 
@@ -20,10 +21,12 @@ from risk_models.data.column_checks import (
     listed,
 )
 from risk_models.data.contract import DataSpec
+from risk_models.data.date_features import expand_date_features
 from risk_models.data.io import read_table
 from risk_models.errors import DataValidationError
 
 __all__ = ["ValidatedData", "validate_file", "validate_frame"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +61,7 @@ class ValidatedData:
     times: np.ndarray | None = None
     source: str = "<frame>"
     segments: np.ndarray | None = None
+    notes: tuple[str, ...] = ()  # what validation did with columns (dropped, dates converted)
 
     @property
     def n_rows(self) -> int:
@@ -204,11 +208,22 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
     if spec.segment_column and spec.segment_column in frame.columns:
         segments = frame[spec.segment_column].to_numpy(dtype=object)
 
+    notes: list[str] = []
+    frame, features = expand_date_features(
+        frame, features, tuple(spec.date_features), problems, notes
+    )
     columns: dict[object, pd.Series] = {}
     for name in features:
-        typed = check_feature(frame[name], name in spec.categorical, problems)
+        typed = check_feature(
+            frame[name],
+            name in spec.categorical,
+            problems,
+            high_cardinality=spec.high_cardinality,
+            notes=notes,
+        )
         if typed is not None:
             columns[name] = typed
+    features = [f for f in features if f in columns]  # less dropped columns
     categorical = [c for c, v in columns.items() if isinstance(v.dtype, pd.CategoricalDtype)]
 
     numeric = {c for c in columns if c not in categorical}
@@ -229,11 +244,24 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
         raise DataValidationError(source, problems)
 
     resolved = replace(
-        spec, features=tuple(features), categorical=tuple(categorical), positive_label=label
+        spec,
+        features=tuple(features),
+        categorical=tuple(categorical),
+        positive_label=label,
+        date_features=(),
     )
     X = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    for note in notes:
+        log.warning("%s: %s", source, note)
     return ValidatedData(
-        X=X, y=y, spec=resolved, ids=ids, times=times, source=source, segments=segments
+        X=X,
+        y=y,
+        spec=resolved,
+        ids=ids,
+        times=times,
+        source=source,
+        segments=segments,
+        notes=tuple(notes),
     )
 
 

@@ -137,6 +137,7 @@ def score_batch(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     engine: str = "local",
     mlflow_config: MlflowConfig | None = None,
+    track: bool = True,
     client: Any = None,
     spark: Any = None,
 ) -> mf.ScoringSummary:
@@ -166,8 +167,9 @@ def score_batch(
     batch_rows : rows per chunk (memory is bounded by a few chunks).
     engine : ``"local"`` (this process) or ``"spark"`` (``mapInArrow`` on ``spark`` or a
         local session).
-    mlflow_config : where to log the scoring run (and to resolve ``models:/`` URIs); ``None``
-        logs no run.
+    mlflow_config : where ``models:/`` URIs are resolved and the scoring run is logged;
+        ``None``: MLflow's current URIs, no run.
+    track : log the scoring run (with ``mlflow_config``); ``False`` resolves only.
     client : an ``MlflowClient`` for model resolution (tests).
 
     Returns
@@ -206,7 +208,8 @@ def score_batch(
             on_invalid=on_invalid, cutoff=cutoff, scored_at=scored_at,
             rejects=None if rejects is None else Path(fill_template(rejects, date)),
             manifest=None if manifest is None else Path(fill_template(manifest, date)),
-            psi_threshold=psi_threshold, mlflow_config=mlflow_config, started=started,
+            psi_threshold=psi_threshold, mlflow_config=mlflow_config if track else None,
+            started=started,
             date=date,
         )  # fmt: skip
     rej_path = (
@@ -217,7 +220,7 @@ def score_batch(
     )
     options = _options(id_columns, k, on_invalid, cutoff, resolved, scored_at, date, engine,
                        batch_rows)  # fmt: skip
-    run = _start_run(mlflow_config, resolved, options)
+    run = _start_run(mlflow_config if track else None, resolved, options)
     try:
         summary, files, counts = _run_local(
             resolved, source, out_path, rej_path, man_path, options, psi_threshold, started,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from risk_models.errors import DataValidationError
+from risk_models.scoring.tablescore.columns import level_column, numeric_column
 from risk_models.scoring.tablescore.policy import POLICIES, Problems, find_problems
 
 _WHAT = {
@@ -39,8 +40,11 @@ def frame_problems(model: Any, frame: pd.DataFrame) -> Problems:
     :class:`~risk_models.students.rules.RuleSet` (or their compiled form).
     """
     compiled = getattr(model, "compiled", model)
-    present = {f: k for f, k in compiled.kinds.items() if f in frame.columns}
-    cols = {f: c for f, c in compiled.read_columns(frame[list(present)]).items()}
+    cols = {  # a missing column is the scorer's to refuse, by name
+        f: numeric_column(frame[f]) if kind == "numeric" else level_column(frame[f])
+        for f, kind in compiled.kinds.items()
+        if f in frame.columns
+    }
     return find_problems(compiled, cols, len(frame))
 
 

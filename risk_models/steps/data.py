@@ -49,6 +49,8 @@ def data_spec(cfg: DataConfig) -> DataSpec:
         monotone=dict(cfg.monotone),
         segment_column=cfg.segment_column,
         exclude=tuple(cfg.exclude),
+        high_cardinality=cfg.high_cardinality,
+        date_features=tuple(cfg.date_features),
     )
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from risk_models.data.inputs import is_categorical
-from risk_models.students.design import MISSING_LEVEL, AdditiveDesign
+from risk_models.students._tree_routing import route_leaf_values
+from risk_models.students.design import AdditiveDesign
 from risk_models.students.shape_table import Axis, Term
 from risk_models.xgb_utils import booster_json
 
@@ -73,15 +74,10 @@ def _feature_block(
     design: AdditiveDesign, feature: str, thresholds: dict[int, set[float]]
 ) -> tuple[Axis, list[int], np.ndarray]:
     """The axis of one pair feature, its design columns, and a representative row per cell."""
-    idx = [i for i, c in enumerate(design.columns) if c.feature == feature]
+    idx = [design.features.index(feature)]
     if feature in design.categorical:
         levels = design.categorical[feature]
-        level_col = {design.columns[i].level: k for k, i in enumerate(idx)}
-        block = np.zeros((len(levels) + 2, len(idx)), dtype=np.float32)
-        for row, lv in enumerate(levels):
-            block[row, level_col[lv]] = 1.0
-        if MISSING_LEVEL in level_col:  # the missing row; the unknown row stays all zero
-            block[len(levels), level_col[MISSING_LEVEL]] = 1.0
+        block = design.category_grid(feature)[:, None]  # levels, missing, unknown (pooled)
         return Axis(feature, "categorical", levels=levels), idx, block
     edges = sorted(thresholds.get(idx[0], set()))
     below = float(np.nextafter(np.float32(edges[0]), np.float32(-np.inf))) if edges else 0.0
@@ -89,40 +85,17 @@ def _feature_block(
     return Axis(feature, "numeric", edges=tuple(edges)), idx, reps
 
 
-def _route(tree: dict[str, Any], grid: np.ndarray) -> np.ndarray:
-    """Leaf value (float32 as float64) of one tree for every row of ``grid``.
-
-    XGBoost's rule: NaN takes the default branch, else ``x < threshold`` (float32) goes left.
-    """
-    left = np.asarray(tree["left_children"], dtype=np.int64)
-    right = np.asarray(tree["right_children"], dtype=np.int64)
-    split = np.asarray(tree["split_indices"], dtype=np.int64)
-    cond = np.asarray(tree["split_conditions"], dtype=np.float32)
-    default_left = np.asarray(tree["default_left"], dtype=bool)
-    node = np.zeros(len(grid), dtype=np.int64)
-    while True:
-        inner = np.flatnonzero(left[node] != -1)
-        if inner.size == 0:
-            return cond[node].astype(np.float64)
-        n = node[inner]
-        v = grid[inner, split[n]]
-        go_left = np.where(np.isnan(v), default_left[n], v < cond[n])
-        node[inner] = np.where(go_left, left[n], right[n])
-
-
 def export_pair_term(booster: Any, design: AdditiveDesign, name: str) -> Term:
     """A booster over one pair's design columns as an exact 2-D :class:`Term`.
 
     Numeric axes take the union of the pair trees' thresholds on that feature as edges;
-    categorical axes take the levels, then missing, then unknown (all dummies zero).
+    categorical axes take the levels, then missing, then unknown (the pooled bin's code).
     """
     trees = booster_json(booster)["learner"]["gradient_booster"]["model"]["trees"]
     thresholds: dict[int, set[float]] = {}
     for tree in trees:
-        if any(t != 0 for t in tree.get("split_type", [])):
-            raise ValueError("categorical splits are not expected in a one-hot design")
         for node, child in enumerate(tree["left_children"]):
-            if child != -1:
+            if child != -1 and tree.get("split_type", [0] * (node + 1))[node] == 0:
                 value = float(np.float32(tree["split_conditions"][node]))
                 thresholds.setdefault(int(tree["split_indices"][node]), set()).add(value)
     (ax_a, idx_a, rep_a), (ax_b, idx_b, rep_b) = (
@@ -134,5 +107,5 @@ def export_pair_term(booster: Any, design: AdditiveDesign, name: str) -> Term:
     grid[:, idx_b] = np.tile(rep_b, (na, 1))
     values = np.zeros(na * nb, dtype=np.float64)
     for tree in trees:
-        values += _route(tree, grid)
+        values += route_leaf_values(tree, grid)
     return Term(name, (ax_a, ax_b), values.reshape(na, nb))

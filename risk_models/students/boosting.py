@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from risk_models.distill.loss import mixed_target, teacher_logit, xgb_objective
-from risk_models.students.design import MISSING_LEVEL, AdditiveDesign
+from risk_models.students._tree_routing import route_leaf_values
+from risk_models.students.design import AdditiveDesign
 from risk_models.students.shape_table import Axis, ShapeTable, Term
 from risk_models.xgb_utils import base_margin, booster_json, train_booster
 
@@ -141,16 +142,25 @@ def monotone_param(design: AdditiveDesign, monotone: dict[str, int]) -> dict[str
     """XGBoost ``monotone_constraints`` over the design's columns (empty when none apply)."""
     if not any(f in monotone for f in design.numeric):
         return {}
-    signs = [str(monotone.get(c.feature, 0)) if c.level is None else "0" for c in design.columns]
+    signs = [str(monotone.get(f, 0)) if f in design.numeric else "0" for f in design.features]
     return {"monotone_constraints": "(" + ",".join(signs) + ")"}
 
 
-def _stumps(model: dict[str, Any]) -> tuple[list[tuple[int, float, float, float, bool]], float]:
-    """(feature index, threshold, left value, right value, default_left) per split tree.
+def categorical_param(design: AdditiveDesign) -> dict[str, Any]:
+    """Partition splits over a categorical's levels (never one-hot), when there are any."""
+    return {"max_cat_to_onehot": 1} if design.categorical else {}
 
-    Trees without a split add their leaf value to the returned constant.
+
+def _stumps(
+    model: dict[str, Any],
+) -> tuple[list[tuple[int, float, float, float, bool]], dict[int, list[dict[str, Any]]], float]:
+    """Numeric stumps, categorical stump trees by column, and the constant of leaf-only trees.
+
+    A numeric stump is ``(column, threshold, left value, right value, default_left)``; a
+    categorical one is kept as its JSON tree (routed by :func:`route_leaf_values`).
     """
     stumps: list[tuple[int, float, float, float, bool]] = []
+    cat_trees: dict[int, list[dict[str, Any]]] = {}
     constant = 0.0
     for tree in model["learner"]["gradient_booster"]["model"]["trees"]:
         left, right = tree["left_children"], tree["right_children"]
@@ -158,9 +168,12 @@ def _stumps(model: dict[str, Any]) -> tuple[list[tuple[int, float, float, float,
         if left[0] == -1:
             constant += float(np.float32(cond[0]))
             continue
-        if tree.get("split_type", [0])[0] != 0:
-            raise ValueError("categorical splits are not expected in a one-hot design")
         li, ri = left[0], right[0]
+        if tree.get("split_type", [0])[0] != 0:
+            if left[li] != -1 or left[ri] != -1:
+                raise ValueError("tree deeper than 1 found; GAM export needs stumps")
+            cat_trees.setdefault(int(tree["split_indices"][0]), []).append(tree)
+            continue
         if left[li] != -1 or left[ri] != -1:
             raise ValueError("tree deeper than 1 found; GAM export needs stumps")
         stumps.append(
@@ -172,7 +185,7 @@ def _stumps(model: dict[str, Any]) -> tuple[list[tuple[int, float, float, float,
                 bool(tree["default_left"][0]),
             )
         )
-    return stumps, constant
+    return stumps, cat_trees, constant
 
 
 def _eval_stumps(stumps: list[tuple[int, float, float, float, bool]], value: float) -> float:
@@ -189,32 +202,23 @@ def _eval_stumps(stumps: list[tuple[int, float, float, float, bool]], value: flo
 def export_stump_table(booster: Any, design: AdditiveDesign, *, student: str = "gam") -> ShapeTable:
     """Turn a stump booster over ``design`` into a :class:`ShapeTable` (exact up to float32)."""
     model = booster_json(booster)
-    stumps, constant = _stumps(model)
+    stumps, cat_trees, constant = _stumps(model)
     by_col: dict[int, list[tuple[int, float, float, float, bool]]] = {}
     for s in stumps:
         by_col.setdefault(s[0], []).append(s)
-    columns = design.columns
     intercept = start_margin(model) + constant
     terms: list[Term] = []
-    for feature in design.features:
+    for col, feature in enumerate(design.features):
         if feature in design.categorical:
-            levels = design.categorical[feature]
-            dummies = [(i, c) for i, c in enumerate(columns) if c.feature == feature]
-            # Value of every dummy at 0: the baseline shared by all rows.
-            at0 = {i: _eval_stumps(by_col.get(i, []), 0.0) for i, _ in dummies}
-            base = sum(at0.values())
-            at1 = {i: _eval_stumps(by_col.get(i, []), 1.0) for i, _ in dummies}
-            idx_of = {c.level: i for i, c in dummies}
-            values = [base - at0[idx_of[lv]] + at1[idx_of[lv]] for lv in levels]
-            if MISSING_LEVEL in idx_of:
-                i = idx_of[MISSING_LEVEL]
-                missing = base - at0[i] + at1[i]
-            else:
-                missing = base
-            axis = Axis(feature, "categorical", levels=levels)
-            arr = np.asarray([*values, missing, base], dtype=np.float64)
+            # Cells: every kept level, missing, unknown (= the pooled bin's code).
+            grid = np.full((len(design.categorical[feature]) + 2, col + 1), np.nan, np.float32)
+            grid[:, col] = design.category_grid(feature)
+            arr = np.zeros(len(grid), dtype=np.float64)
+            for tree in cat_trees.get(col, []):
+                arr += route_leaf_values(tree, grid)
+            arr += np.asarray([_eval_stumps(by_col.get(col, []), v) for v in grid[:, col]])
+            axis = Axis(feature, "categorical", levels=design.categorical[feature])
         else:
-            col = next(i for i, c in enumerate(columns) if c.name == feature)
             st = by_col.get(col, [])
             edges = sorted({s[1] for s in st})
             reps = [edges[0] - 1.0] if edges else [0.0]

@@ -1,12 +1,22 @@
-"""Numeric design matrix for additive students: numerics as-is, categoricals one-hot.
+"""Design matrix for the boosted additive students: numerics as-is, categoricals as level codes.
 
-One-hot columns keep a boosted stump model exactly additive per raw feature, so the
-contribution of a categorical level is the sum of its dummies' stump values.
+A categorical feature is one design column of integer level codes that XGBoost splits natively
+(``enable_categorical`` with partition splits), so a depth-1 tree over it sends any subset of
+levels one way and the rest the other: the student learns a shape over the levels directly,
+and the matrix has one column per raw feature whatever the number of levels.
+
+Codes of a categorical feature with ``K`` kept levels (sorted):
+
+* ``0 .. K-1``: the levels seen at least ``min_level_count`` times in training;
+* ``K``: the pooled bin ``OTHER_LEVEL``: rarer training levels and levels never seen in
+  training (the shape table's *unknown* cell takes this bin's value);
+* NaN: missing (the table's missing cell).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,77 +25,101 @@ from risk_models.data.inputs import is_categorical
 from risk_models.students.shape_table import to_level_strings
 
 MISSING_LEVEL = "<missing>"
+OTHER_LEVEL = "<other>"
 
 
 @dataclass(frozen=True)
 class DummyColumn:
-    """One design column: a numeric feature, or one level of a categorical feature."""
+    """One design column: a numeric feature, or a categorical feature's level codes."""
 
     name: str
     feature: str
-    level: str | None  # None for numeric columns; MISSING_LEVEL for the NaN dummy
+    level: str | None  # None for every column (kept for callers that test for dummies)
 
 
 @dataclass(frozen=True)
 class AdditiveDesign:
-    """How raw features become design columns."""
+    """How raw features become design columns (one per feature)."""
 
     numeric: tuple[str, ...]
     categorical: dict[str, tuple[str, ...]]
     categorical_has_missing: dict[str, bool]
     features: tuple[str, ...]
+    pooled: dict[str, int]  # categorical feature -> number of rare training levels pooled
 
     @classmethod
-    def fit(cls, X: pd.DataFrame) -> AdditiveDesign:
+    def fit(cls, X: pd.DataFrame, *, min_level_count: int = 1) -> AdditiveDesign:
+        """Learn the numeric columns and, per categorical, the levels kept as their own bin.
+
+        Parameters
+        ----------
+        X : training frame.
+        min_level_count : a level seen fewer times in ``X`` joins the pooled ``OTHER_LEVEL``.
+        """
         numeric: list[str] = []
         cats: dict[str, tuple[str, ...]] = {}
         has_missing: dict[str, bool] = {}
+        pooled: dict[str, int] = {}
         for col in X.columns:
             s = X[col]
             if is_categorical(s):
                 lv = to_level_strings(s)
-                cats[col] = tuple(sorted(lv.dropna().unique().tolist()))
+                counts = lv.value_counts(dropna=True)
+                kept = counts.index[counts.to_numpy() >= min_level_count]
+                cats[col] = tuple(sorted(str(v) for v in kept))
+                pooled[col] = int(len(counts) - len(kept))
                 has_missing[col] = bool(lv.isna().any())
             else:
                 numeric.append(col)
-        return cls(tuple(numeric), cats, has_missing, tuple(X.columns))
+        return cls(tuple(numeric), cats, has_missing, tuple(X.columns), pooled)
 
     @property
     def columns(self) -> tuple[DummyColumn, ...]:
-        out: list[DummyColumn] = []
-        for f in self.features:
-            if f in self.categorical:
-                out += [DummyColumn(f"{f}=={lv}", f, lv) for lv in self.categorical[f]]
-                if self.categorical_has_missing[f]:
-                    out.append(DummyColumn(f"{f}=={MISSING_LEVEL}", f, MISSING_LEVEL))
-            else:
-                out.append(DummyColumn(f, f, None))
-        return tuple(out)
+        return tuple(DummyColumn(f, f, None) for f in self.features)
 
     @property
     def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
+        return list(self.features)
+
+    @property
+    def feature_types(self) -> list[str]:
+        """XGBoost feature types: ``"c"`` for categorical columns, ``"q"`` for numeric ones."""
+        return ["c" if f in self.categorical else "q" for f in self.features]
+
+    def other_code(self, feature: str) -> int:
+        """Code of the pooled bin (rare and unseen levels) of a categorical feature."""
+        return len(self.categorical[feature])
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        """float32 matrix; NaN only in numeric columns (missing); unseen levels are all-zero."""
+        """float32 matrix: numeric values, or level codes (NaN = missing, K = pooled bin)."""
         missing = [f for f in self.features if f not in X.columns]
         if missing:
             raise ValueError(f"input is missing feature column(s) {missing}")
-        blocks: list[np.ndarray] = []
-        for f in self.features:
+        out = np.empty((len(X), len(self.features)), dtype=np.float32)
+        for j, f in enumerate(self.features):
             if f in self.categorical:
                 lv = to_level_strings(X[f])
-                levels = list(self.categorical[f])
-                codes = pd.Index(levels, dtype=object).get_indexer(lv)
-                block = np.zeros((len(X), len(levels)), dtype=np.float32)
-                hit = codes >= 0
-                block[np.flatnonzero(hit), codes[hit]] = 1.0
-                blocks.append(block)
-                if self.categorical_has_missing[f]:
-                    blocks.append(lv.isna().to_numpy(dtype=np.float32)[:, None])
+                codes = pd.Index(self.categorical[f], dtype=object).get_indexer(lv)
+                col = np.where(codes < 0, self.other_code(f), codes).astype(np.float32)
+                col[lv.isna().to_numpy()] = np.nan
+                out[:, j] = col
             else:
-                col = pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=np.float64)
-                blocks.append(col.astype(np.float32)[:, None])
-        if not blocks:
-            return np.zeros((len(X), 0), dtype=np.float32)
-        return np.hstack(blocks)
+                out[:, j] = pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=np.float64)
+        return out
+
+    def dmatrix(self, X: pd.DataFrame, **kwargs: Any) -> Any:
+        """An ``xgboost.DMatrix`` of :meth:`transform` with native categorical columns."""
+        import xgboost as xgb
+
+        return xgb.DMatrix(
+            self.transform(X),
+            feature_types=self.feature_types,
+            enable_categorical=True,
+            missing=np.nan,
+            **kwargs,
+        )
+
+    def category_grid(self, feature: str) -> np.ndarray:
+        """Codes of one categorical feature's table cells: levels, missing (NaN), unknown."""
+        k = len(self.categorical[feature])
+        return np.asarray([*range(k), np.nan, self.other_code(feature)], dtype=np.float32)

@@ -9,7 +9,8 @@ Fitting runs in three stages:
    gradient without soft labels) a 2-D table of cell means explains beyond the best sum of
    two 1-D tables on the same cells (the interaction sum of squares);
 3. for each of the ``n_pairs`` best pairs in turn, depth-2 trees boosted on that pair's
-   design columns only, starting from the current margin. Such a tree is a function of the
+   two design columns only (categoricals split natively over their levels), starting from
+   the current margin. Such a tree is a function of the
    pair alone, so the pair booster is evaluated on the grid of its own split thresholds and
    stored as a 2-D :class:`~risk_models.students.shape_table.Term` named ``"a x b"``.
 
@@ -39,7 +40,14 @@ from risk_models.students._ga2m_tables import (
     export_pair_term,
     observed_ranges,
 )
-from risk_models.students.boosting import DistillTarget, leaf_sum, monotone_param, train_stage
+from risk_models.students._pair_path import PairPath, min_gain, row_log_loss
+from risk_models.students.boosting import (
+    DistillTarget,
+    categorical_param,
+    leaf_sum,
+    monotone_param,
+    train_stage,
+)
 from risk_models.students.design import AdditiveDesign
 from risk_models.students.gam import GAMStudent
 from risk_models.students.shape_table import ShapeTable, Term, to_level_strings
@@ -52,7 +60,8 @@ class GA2MStudent(GAMStudent):
     Parameters
     ----------
     n_estimators, learning_rate, max_bin, min_child_weight, reg_lambda,
-    early_stopping_rounds, monotone, alpha, temperature, max_terms, device, random_state :
+    early_stopping_rounds, monotone, alpha, temperature, max_terms, min_level_count, device,
+    random_state :
         as :class:`~risk_models.students.gam.GAMStudent`; they govern the additive stage
         (``max_terms`` budgets the one-feature terms; pairs may use any feature).
         ``monotone`` is also enforced in the pair trees and verified on the pair tables.
@@ -61,11 +70,16 @@ class GA2MStudent(GAMStudent):
         (so a numeric axis of a pair table has at most about ``pair_max_bin + 1`` cells).
     pair_learning_rate : shrinkage per pair-tree round.
     pair_rounds : maximum depth-2 rounds per pair (early stopping as the additive stage).
+    pair_patience : with ``eval_set``, ``n_pairs`` is a ceiling: pairs are added best first
+        and the path stops after ``pair_patience`` pairs in a row that do not lower the
+        validation loss significantly (:mod:`risk_models.students._pair_path`); the model
+        keeps the pairs up to the last one that did. Without ``eval_set`` all are kept.
 
     Fitted attributes: those of ``GAMStudent`` (``booster_``, ``design_`` and ``n_trees_``
     are the additive stage's), plus ``pair_ranking_`` (every candidate pair as
     ``(feature_a, feature_b, score)``, best first), ``pairs_`` (the chosen pairs: the best
-    ``n_pairs``, less any that explain none of the residual),
+    ``n_pairs``, less any that explain none of the residual, cut by the validation path),
+    ``pair_path_`` (the validation record of the path, or None without ``eval_set``),
     ``pair_boosters_`` and ``pair_designs_`` (one per chosen pair), and ``pair_ranges_``
     (numeric pair feature -> its ``(min, max)`` in training, where its table edges stop).
     """
@@ -85,10 +99,12 @@ class GA2MStudent(GAMStudent):
         alpha: float = 0.0,
         temperature: float = 1.0,
         max_terms: int | None = None,
+        min_level_count: int = 20,
         n_pairs: int = 3,
         pair_max_bin: int = 16,
         pair_learning_rate: float = 0.1,
         pair_rounds: int = 500,
+        pair_patience: int = 2,
         device: str = "auto",
         random_state: int = 0,
     ) -> None:
@@ -103,6 +119,7 @@ class GA2MStudent(GAMStudent):
             alpha=alpha,
             temperature=temperature,
             max_terms=max_terms,
+            min_level_count=min_level_count,
             device=device,
             random_state=random_state,
         )
@@ -110,6 +127,7 @@ class GA2MStudent(GAMStudent):
         self.pair_max_bin = pair_max_bin
         self.pair_learning_rate = pair_learning_rate
         self.pair_rounds = pair_rounds
+        self.pair_patience = pair_patience
 
     def fit(
         self,
@@ -133,20 +151,45 @@ class GA2MStudent(GAMStudent):
             valid = (Xv, np.asarray(eval_set[1], dtype=np.float64), self._stump_margin(Xv))
         self.pair_designs_: list[AdditiveDesign] = []
         self.pair_boosters_: list[Any] = []
-        self.pair_ranges_ = observed_ranges(X, {f for p in self.pairs_ for f in p})
         pair_terms: list[Term] = []
+        path = (
+            None
+            if valid is None
+            else PairPath(
+                row_log_loss(valid[1], valid[2]),
+                self.pair_patience,
+                min_gain(valid[1], target.start),
+            )
+        )
         for a, b in self.pairs_:
-            design = AdditiveDesign.fit(X[[a, b]])
+            design = AdditiveDesign.fit(X[[a, b]], min_level_count=int(self.min_level_count))
             booster, margin, valid = self._fit_pair(X, design, target, margin, valid)
             self.pair_designs_.append(design)
             self.pair_boosters_.append(booster)
             term = export_pair_term(booster, design, f"{a} x {b}")
             pair_terms.append(clip_pair_term(term, X))
+            if (
+                path is not None
+                and valid is not None
+                and not path.add(row_log_loss(valid[1], valid[2]))
+            ):
+                break
+        self.pair_path_ = None if path is None else path.summary()
+        if path is not None:  # keep the pairs up to the last one that helped on validation
+            keep = path.n_keep
+            self.pairs_ = self.pairs_[:keep]
+            self.pair_designs_, self.pair_boosters_ = (
+                self.pair_designs_[:keep],
+                self.pair_boosters_[:keep],
+            )
+            pair_terms = pair_terms[:keep]
+        self.pair_ranges_ = observed_ranges(X, {f for p in self.pairs_ for f in p})
         used = set(additive.features) | {f for p in self.pairs_ for f in p}
         meta = {
             **additive.metadata,
             "pairs": [list(p) for p in self.pairs_],
             "n_pair_trees": [int(b.num_boosted_rounds()) for b in self.pair_boosters_],
+            "pair_path": self.pair_path_,
         }
         self.shape_table_ = ShapeTable(
             additive.intercept,
@@ -168,7 +211,9 @@ class GA2MStudent(GAMStudent):
         else:
             residual = target.label - expit(margin)
         w = np.ones(len(X)) if target.weight is None else target.weight
-        self.pair_ranking_ = rank_pairs(X, residual, w, max_bin=self.pair_max_bin)
+        self.pair_ranking_ = rank_pairs(
+            X, residual, w, max_bin=self.pair_max_bin, min_level_count=int(self.min_level_count)
+        )
         floor = 1e-9 * float(np.sum(w * residual**2))
         self.pairs_ = [(a, b) for a, b, s in self.pair_ranking_[: self.n_pairs] if s > floor]
 
@@ -181,8 +226,6 @@ class GA2MStudent(GAMStudent):
         valid: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None,
     ) -> tuple[Any, np.ndarray, tuple[pd.DataFrame, np.ndarray, np.ndarray] | None]:
         """Boost one pair's depth-2 trees from ``margin``; return the booster, new margins."""
-        import xgboost as xgb
-
         params: dict[str, Any] = {
             "max_depth": 2,
             "eta": self.pair_learning_rate,
@@ -193,20 +236,15 @@ class GA2MStudent(GAMStudent):
             "nthread": auto_threads(len(X) * len(design.columns)),
             **xgb_device_params(self.device, type(self).__name__),
             **monotone_param(design, self._monotone),
+            **categorical_param(design),
         }
-        dtrain = xgb.DMatrix(
-            design.transform(X),
-            label=target.label,
-            weight=target.weight,
-            base_margin=margin.astype(np.float32),
-            missing=np.nan,
+        dtrain = design.dmatrix(
+            X, label=target.label, weight=target.weight, base_margin=margin.astype(np.float32)
         )
         dvalid = None
         if valid is not None:
             Xv, tv, mv = valid
-            dvalid = xgb.DMatrix(
-                design.transform(Xv), label=tv, base_margin=mv.astype(np.float32), missing=np.nan
-            )
+            dvalid = design.dmatrix(Xv, label=tv, base_margin=mv.astype(np.float32))
         booster = train_stage(
             params,
             target,
@@ -225,14 +263,12 @@ class GA2MStudent(GAMStudent):
 
         With ``exact=True`` every booster's chosen float32 leaves are summed in float64.
         """
-        import xgboost as xgb
-
         check_is_fitted(self, "pair_boosters_")
         X = self._frame(X)
         total = self._stump_margin(X, exact=exact)
         clipped = clip_to_ranges(X, self.pair_ranges_)
         for design, booster in zip(self.pair_designs_, self.pair_boosters_, strict=True):
-            d = xgb.DMatrix(design.transform(clipped), base_margin=np.zeros(len(X)), missing=np.nan)
+            d = design.dmatrix(clipped, base_margin=np.zeros(len(X)))
             if exact:
                 total = total + leaf_sum(booster, d)
             else:
@@ -240,18 +276,27 @@ class GA2MStudent(GAMStudent):
         return total
 
 
+RANKING_MAX_LEVELS = 64  # levels of one categorical given their own bin in the pair ranking
+
+
 def fast_bins(
-    values: pd.Series, max_bin: int, weight: np.ndarray | None = None
+    values: pd.Series, max_bin: int, weight: np.ndarray | None = None, min_level_count: int = 1
 ) -> tuple[np.ndarray, int]:
     """Bin codes for the pair ranking and the number of bins (missing is the last bin).
 
-    Numerics: up to ``max_bin`` (weighted) quantile bins; categoricals: one bin per level.
+    Numerics: up to ``max_bin`` (weighted) quantile bins; categoricals: one bin per level
+    seen at least ``min_level_count`` times, at most the ``RANKING_MAX_LEVELS`` most frequent,
+    the other levels in one pooled bin (so the ranking's cost does not grow with the levels).
     Quantiles use the inverted CDF, so a weight of 2 bins a row as two copies would.
     """
     if is_categorical(values):
-        codes, levels = pd.factorize(to_level_strings(values), sort=True)
-        codes = np.where(codes < 0, len(levels), codes).astype(np.int64)
-        return codes, len(levels) + 1
+        lv = to_level_strings(values)
+        counts = lv.value_counts(dropna=True)
+        kept = counts[counts.to_numpy() >= min_level_count].index[:RANKING_MAX_LEVELS]
+        codes = pd.Index(sorted(kept), dtype=object).get_indexer(lv).astype(np.int64)
+        codes = np.where(codes < 0, len(kept), codes)  # pooled levels
+        codes[lv.isna().to_numpy()] = len(kept) + 1
+        return codes, len(kept) + 2
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     finite = ~np.isnan(x)
     w = np.ones(len(x)) if weight is None else np.asarray(weight, dtype=np.float64)
@@ -291,7 +336,12 @@ def interaction_score(
 
 
 def rank_pairs(
-    X: pd.DataFrame, residual: np.ndarray, weight: np.ndarray | None = None, *, max_bin: int = 16
+    X: pd.DataFrame,
+    residual: np.ndarray,
+    weight: np.ndarray | None = None,
+    *,
+    max_bin: int = 16,
+    min_level_count: int = 1,
 ) -> list[tuple[str, str, float]]:
     """Every pair of columns of ``X`` scored by :func:`interaction_score`, best first.
 
@@ -299,7 +349,7 @@ def rank_pairs(
     """
     r = np.asarray(residual, dtype=np.float64)
     w = np.ones(len(X)) if weight is None else np.asarray(weight, dtype=np.float64)
-    binned = {c: fast_bins(X[c], max_bin, w) for c in X.columns}
+    binned = {c: fast_bins(X[c], max_bin, w, min_level_count) for c in X.columns}
     scored = [
         (a, b, interaction_score(*binned[a], *binned[b], r, w))
         for a, b in itertools.combinations(X.columns, 2)

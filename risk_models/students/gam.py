@@ -29,6 +29,7 @@ from risk_models.params import validate_estimator_params
 from risk_models.students import param_specs
 from risk_models.students.boosting import (
     DistillTarget,
+    categorical_param,
     export_stump_table,
     leaf_sum,
     make_target,
@@ -46,9 +47,12 @@ class GAMStudent(DistilledStudent):
     """Generalised additive model distilled from soft labels.
 
     XGBoost with ``max_depth=1`` (stumps) is purely additive: every tree changes one feature's
-    shape function. Categoricals are one-hot encoded, so a level's contribution is the sum of
-    its dummies' stumps. The fitted model is exported to ``shape_table_``, which scores the
-    same rows as the booster to 1e-6 without XGBoost.
+    shape function. A categorical is one column of level codes split natively (partitions of
+    its levels), so the model learns a shape over the levels directly and fit time does not
+    grow with their number; levels seen fewer than ``min_level_count`` times share one pooled
+    bin, which is also the table's *unknown* cell (levels never seen in training). The fitted
+    model is exported to ``shape_table_``, which scores the same rows as the booster to 1e-6
+    without XGBoost.
 
     Parameters
     ----------
@@ -62,6 +66,8 @@ class GAMStudent(DistilledStudent):
     alpha : weight on the hard-label loss (``0`` = soft labels only).
     temperature : distillation temperature ``T`` (``T^2``-scaled soft term).
     max_terms : term budget: keep the ``max_terms`` most important features and refit.
+    min_level_count : training rows a categorical level needs for its own cell; rarer levels
+        are pooled with unseen ones.
     device : ``"auto"`` (CUDA when present), ``"cuda"`` or ``"cpu"``.
     random_state : seed.
 
@@ -86,6 +92,7 @@ class GAMStudent(DistilledStudent):
         alpha: float = 0.0,
         temperature: float = 1.0,
         max_terms: int | None = None,
+        min_level_count: int = 20,
         device: str = "auto",
         random_state: int = 0,
     ) -> None:
@@ -99,6 +106,7 @@ class GAMStudent(DistilledStudent):
         self.alpha = alpha
         self.temperature = temperature
         self.max_terms = max_terms
+        self.min_level_count = min_level_count
         self.device = device
         self.random_state = random_state
 
@@ -123,6 +131,7 @@ class GAMStudent(DistilledStudent):
             "seed": self.random_state,
             "nthread": auto_threads(n_rows * max(len(design.columns), 1)),
             **xgb_device_params(self.device, type(self).__name__),
+            **categorical_param(design),
         }
         return {**params, **monotone_param(design, self._monotone)}
 
@@ -211,18 +220,13 @@ class GAMStudent(DistilledStudent):
     def _fit_stumps(
         self, X: pd.DataFrame, target: DistillTarget, eval_set: tuple[Any, Any] | None
     ) -> None:
-        import xgboost as xgb
-
-        design = AdditiveDesign.fit(X)
+        design = AdditiveDesign.fit(X, min_level_count=int(self.min_level_count))
         params = self._booster_params(design, len(X))
-        dtrain = xgb.DMatrix(
-            design.transform(X), label=target.label, weight=target.weight, missing=np.nan
-        )
+        dtrain = design.dmatrix(X, label=target.label, weight=target.weight)
         dvalid = None
         if eval_set is not None:
             Xv = self._frame(eval_set[0])
-            tv = np.asarray(eval_set[1], dtype=np.float64)
-            dvalid = xgb.DMatrix(design.transform(Xv), label=tv, missing=np.nan)
+            dvalid = design.dmatrix(Xv, label=np.asarray(eval_set[1], dtype=np.float64))
         booster = train_stage(
             params,
             target,
@@ -257,9 +261,7 @@ class GAMStudent(DistilledStudent):
         return self._stump_margin(self._frame(X), exact=exact)
 
     def _stump_margin(self, X: pd.DataFrame, *, exact: bool = True) -> np.ndarray:
-        import xgboost as xgb
-
-        d = xgb.DMatrix(self.design_.transform(X), missing=np.nan)
+        d = self.design_.dmatrix(X)
         if not exact:
             return self.booster_.predict(d, output_margin=True).astype(np.float64)
         model = booster_json(self.booster_)

@@ -39,6 +39,7 @@ GAM: ParamSpec = {
     "alpha": [UNIT],
     "temperature": [POSITIVE],
     "max_terms": [Interval(int, 1, None), None],
+    "min_level_count": [Interval(int, 1, None)],
     "device": [DEVICES],
     "random_state": [SEED],
 }
@@ -49,6 +50,7 @@ GA2M: ParamSpec = {
     "pair_max_bin": [Interval(int, 2, None)],
     "pair_learning_rate": [RATE],
     "pair_rounds": [Interval(int, 1, None)],
+    "pair_patience": [Interval(int, 1, None)],
 }
 
 SCORECARD: ParamSpec = {

@@ -20,4 +20,3 @@ def student_class(kind: str) -> type[Any]:
         raise ValueError(f"unknown student kind {kind!r}; use one of {sorted(STUDENT_KINDS)}")
     module, name = STUDENT_KINDS[kind]
     return getattr(importlib.import_module(module), name)
-

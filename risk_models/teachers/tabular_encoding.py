@@ -2,7 +2,10 @@
 
 Numeric features are median-imputed, get a missing-indicator column when they had any NaN
 in training, and are standardised. Categorical features become integer codes for an
-``nn.Embedding``: index 0 is reserved for missing and for levels unseen in training.
+``nn.Embedding``: index 0 is shared by missing values, levels seen fewer than
+``MIN_LEVEL_COUNT`` times in training (pooled, so their rows train that row of the embedding)
+and levels unseen in training (which thus get the pooled rare levels' embedding, not an
+untrained one).
 
 With ``numeric_encoding="piecewise_linear"`` each numeric feature is instead expanded into its
 piecewise-linear encoding over training quantile bins (Gorishniy, Rubachev and Babenko 2022,
@@ -24,12 +27,16 @@ import pandas as pd
 from risk_models.data.inputs import is_categorical
 
 __all__ = [
+    "MIN_LEVEL_COUNT",
     "NUMERIC_ENCODINGS",
     "TabularEncoder",
     "check_binary_target",
     "check_sample_weight",
     "check_soft_target",
 ]
+
+#: Training rows a categorical level needs for an embedding row of its own.
+MIN_LEVEL_COUNT = 10
 
 
 def check_binary_target(values: Any, n: int, what: str = "y") -> np.ndarray:
@@ -129,10 +136,16 @@ class TabularEncoder:
         observed value, so a few-valued code gets one bin per step) and
         ``component_mean`` / ``component_std`` (one per bin).
     categorical : list of dict
-        Per categorical feature: ``name`` and ``mapping`` (level string -> index >= 1).
+        Per categorical feature: ``name`` and ``mapping`` (level string -> index >= 1),
+        for the levels seen at least ``min_level_count`` times.
     """
 
-    def __init__(self, numeric_encoding: str = "standard", n_bins: int = 16) -> None:
+    def __init__(
+        self,
+        numeric_encoding: str = "standard",
+        n_bins: int = 16,
+        min_level_count: int = MIN_LEVEL_COUNT,
+    ) -> None:
         if numeric_encoding not in NUMERIC_ENCODINGS:
             raise ValueError(
                 f"numeric_encoding must be one of {list(NUMERIC_ENCODINGS)}, "
@@ -142,6 +155,7 @@ class TabularEncoder:
             raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}")
         self.numeric_encoding = numeric_encoding
         self.n_bins = int(n_bins)
+        self.min_level_count = int(min_level_count)
         self.feature_names: list[str] = []
         self.dtypes: dict[str, str] = {}
         self.numeric: list[dict[str, Any]] = []
@@ -189,13 +203,16 @@ class TabularEncoder:
             self.numeric.append(spec)
         return self
 
-    @staticmethod
-    def _levels(col: pd.Series) -> dict[str, int]:
+    def _levels(self, col: pd.Series) -> dict[str, int]:
+        """Level -> embedding index (>= 1) of the levels seen at least ``min_level_count``
+        times (categories in their order, other values sorted); rarer levels share index 0."""
+        keep = max(int(self.min_level_count), 1)
         if isinstance(col.dtype, pd.CategoricalDtype):
             counts = col.value_counts(sort=False, dropna=True)
-            levels = [str(level) for level, n in counts.items() if n > 0]
+            levels = [str(level) for level, n in counts.items() if n >= keep]
         else:
-            levels = sorted({str(v) for v in col.dropna().unique()})
+            counts = col.dropna().astype(str).value_counts()
+            levels = sorted(str(v) for v, n in counts.items() if n >= keep)
         return {level: i + 1 for i, level in enumerate(dict.fromkeys(levels))}
 
     # -- applying -----------------------------------------------------------------------

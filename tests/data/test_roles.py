@@ -57,9 +57,20 @@ def test_without_a_segment_column_segments_is_none() -> None:
     assert data.segments is None and data.spec.features == ("x", "region", "product")
 
 
-def test_an_id_like_text_column_is_refused_as_a_feature() -> None:
+def test_an_id_like_text_column_is_dropped_with_a_note_by_default() -> None:
+    data = validate_frame(book(), DataSpec(target="y"), "book.csv")
+    assert "loan_id" not in data.spec.features and "notes" not in data.spec.features
+    assert list(data.X.columns) == list(data.spec.features)
+    assert data.notes[0] == (
+        "feature 'loan_id': 400 distinct values in 400 non-missing rows (100%), which looks "
+        "like an identifier or free text, not a category: left out of the features (set "
+        "data.high_cardinality: refuse to stop instead, or declare it as the id column)"
+    )
+
+
+def test_an_id_like_text_column_is_refused_under_high_cardinality_refuse() -> None:
     with pytest.raises(DataValidationError) as info:
-        validate_frame(book(), DataSpec(target="y"), "book.csv")
+        validate_frame(book(), DataSpec(target="y", high_cardinality="refuse"), "book.csv")
     assert info.value.problems == [
         "feature 'loan_id': 400 distinct values in 400 non-missing rows (100%), which looks "
         "like an identifier or free text, not a category; declare it as the id column "

@@ -332,14 +332,14 @@ def test_mostly_numeric_strings() -> None:
     assert "x" in validate_frame(frame, spec, source="s").spec.categorical
 
 
-def test_datetime_feature() -> None:
+def test_datetime_feature_becomes_age_and_month() -> None:
     frame = make_frame()
-    refuses(
-        frame,
-        f"feature 'when' holds dates/times ({frame['when'].dtype}); declare it as the time "
-        "column or drop it from features",
-        spec=DataSpec(target="y", id_column="id"),
-    )
+    data = validate_frame(frame, DataSpec(target="y", id_column="id"), source="book.csv")
+    assert "when" not in data.X.columns
+    latest = frame["when"].max()
+    np.testing.assert_array_equal(data.X["when_age_days"], (latest - frame["when"]).dt.days)
+    np.testing.assert_array_equal(data.X["when_month"], frame["when"].dt.month)
+    assert any(note.startswith("feature 'when': dates (detected") for note in data.notes)
 
 
 def test_bad_monotone() -> None:

@@ -48,7 +48,7 @@ def test_two_runs_promote_rollback_history_lineage_agree(two_runs) -> None:
     versions = client.search_model_versions("name = 'story-model'")
     registered = {(v.run_id, str(v.version)) for v in versions}
     for result in results:
-        for name, st in result.summary["students"].items():
+        for st in result.summary["students"].values():
             if not st["gates"]["passed"]:  # a failing student is never a registered version
                 assert st["version"] is None
                 assert all(run_id != st["run_id"] for run_id, _ in registered)

@@ -151,7 +151,11 @@ def test_rank_pairs_and_bins() -> None:
     codes, n = fast_bins(pd.Series([0.0, 1.0, np.nan, 2.0, 3.0]), max_bin=2)
     assert n == 3 and codes.tolist() == [0, 1, 2, 1, 1]  # one median edge (1.0), then missing
     codes, n = fast_bins(pd.Series(["b", None, "a", "b"], dtype=object), max_bin=2)
-    assert n == 3 and codes.tolist() == [1, 2, 0, 1]
+    assert n == 4 and codes.tolist() == [1, 3, 0, 1]  # a, b, pooled (empty), missing
+    codes, n = fast_bins(
+        pd.Series(["b", None, "a", "b", "c"], dtype=object), max_bin=2, min_level_count=2
+    )
+    assert n == 3 and codes.tolist() == [0, 2, 1, 0, 1]  # b, missing, pooled a and c
 
 
 def test_pair_params_are_validated(planted) -> None:

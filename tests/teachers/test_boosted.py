@@ -66,7 +66,9 @@ def test_load_refuses_wrong_or_missing_files(additive_frame, tmp_path) -> None:
     XGBTeacher(**FAST).fit(X, y).save(tmp_path / "x")
     with pytest.raises(ModelFormatError, match="holds a 'xgboost' teacher, not 'lightgbm'"):
         LGBMTeacher.load(tmp_path / "x")
-    with pytest.raises(ModelFormatError, match="teacher.json: teacher metadata file not found; check the path"):
+    with pytest.raises(
+        ModelFormatError, match=r"teacher\.json: teacher metadata file not found; check the path"
+    ):
         XGBTeacher.load(tmp_path / "empty")
     (tmp_path / "x" / "model.ubj").write_bytes(b"garbage")
     with pytest.raises(ModelFormatError, match="cannot load"):

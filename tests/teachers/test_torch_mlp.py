@@ -141,11 +141,20 @@ def test_bad_numeric_encoding_is_refused(data) -> None:
 
 def test_encoder_constant_column_and_unknown_levels() -> None:
     X = pd.DataFrame({"c": [2.0, 2.0, np.nan], "k": pd.Categorical(["a", "b", None])})
-    enc = TabularEncoder().fit(X)
+    enc = TabularEncoder(min_level_count=1).fit(X)
     assert enc.numeric[0]["std"] == 1.0
     num, cat = enc.transform(pd.DataFrame({"c": [np.nan, 3.0], "k": pd.Categorical(["zzz", "b"])}))
     np.testing.assert_allclose(num, [[0.0, 1.0], [1.0, 0.0]])
     np.testing.assert_array_equal(cat[:, 0], [0, 2])
+
+
+def test_encoder_pools_rare_levels_with_unknown_ones() -> None:
+    k = ["common"] * 12 + ["rare"] * 3 + [None]
+    enc = TabularEncoder().fit(pd.DataFrame({"k": pd.Series(k, dtype=object)}))
+    assert enc.categorical[0]["mapping"] == {"common": 1}  # "rare": 3 rows < MIN_LEVEL_COUNT
+    _, cat = enc.transform(pd.DataFrame({"k": pd.Series(["common", "rare", "new", None])}))
+    np.testing.assert_array_equal(cat[:, 0], [1, 0, 0, 0])
+    assert enc.cardinalities == [2]
 
 
 def test_soft_target_only(data, test_data) -> None:

@@ -1,0 +1,53 @@
+"""The boosted teachers split categoricals natively (issue 9, item 1), never as numbers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from risk_models.teachers.boosted import LGBMTeacher, XGBTeacher
+
+
+def _frame(n: int = 3000) -> tuple[pd.DataFrame, np.ndarray]:
+    """A 30-level string column whose effect is not ordered by the level names."""
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 30, size=n)
+    effect = np.where(codes % 2 == 0, 1.5, -1.5)  # alternating: no threshold on codes fits
+    X = pd.DataFrame({"c": pd.Series([f"L{c:02d}" for c in codes], dtype=object)})
+    X["x"] = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(effect + 0.3 * X["x"])))).astype(int)
+    return X, np.asarray(y)
+
+
+def test_lightgbm_teacher_uses_categorical_splits() -> None:
+    X, y = _frame()
+    teacher = LGBMTeacher(n_estimators=20).fit(X, y)
+    model = teacher.booster_.dump_model()
+    assert model["feature_names"] == ["c", "x"]
+    decisions: set[str] = set()
+
+    def walk(node: dict) -> None:
+        if "split_feature" in node:
+            if node["split_feature"] == 0:
+                decisions.add(node["decision_type"])
+            walk(node["left_child"])
+            walk(node["right_child"])
+
+    for tree in model["tree_info"]:
+        walk(tree["tree_structure"])
+    assert decisions == {"=="}  # set membership over levels, not a threshold
+
+
+def test_xgboost_teacher_uses_categorical_splits() -> None:
+    X, y = _frame()
+    teacher = XGBTeacher(n_estimators=20, device="cpu").fit(X, y)
+    trees = json.loads(teacher.booster_.save_raw("json"))["learner"]["gradient_booster"]
+    split_types = {
+        t["split_type"][i]
+        for t in trees["model"]["trees"]
+        for i, f in enumerate(t["split_indices"])
+        if t["left_children"][i] != -1 and f == 0
+    }
+    assert split_types == {1}
