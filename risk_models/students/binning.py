@@ -12,8 +12,11 @@ and its exported table agree by construction.
   labels read ``< 50000`` rather than ``< 47500.5``. Missing values get their own bin when
   they are at least ``min_rows`` rows, else they share the bin whose target mean is closest;
   when training had no missing values, scoring sends them to the most populated bin.
-* Categorical features: levels rarer than ``min_rows`` are pooled, the remaining units are
-  sorted by target mean and a tree on that rank groups them (contiguous runs). Missing is
+* Categorical features: levels rarer than ``rare_level_rows(min_rows)`` (a quarter of
+  ``min_rows``, at least ``MIN_LEVEL_ROWS``) are pooled, the remaining units are sorted by
+  target mean and a tree on that rank groups them (contiguous runs of at least ``min_rows``
+  rows). A level may thus be smaller than a bin: it joins the levels of similar risk rather
+  than the pool of rare levels, whatever its risk. Missing is
   handled as for numerics; an unseen level at scoring time goes to the most populated group.
 """
 
@@ -29,7 +32,23 @@ from sklearn.tree import DecisionTreeRegressor
 
 from risk_models.students.shape_table import Axis, to_level_strings
 
-__all__ = ["FeatureBins", "bin_categorical", "bin_numeric", "round_edge"]
+__all__ = [
+    "MIN_LEVEL_ROWS",
+    "FeatureBins",
+    "bin_categorical",
+    "bin_numeric",
+    "rare_level_rows",
+    "round_edge",
+]
+
+#: Fewest training rows for a categorical level to be ranked on its own.
+MIN_LEVEL_ROWS = 20
+
+
+def rare_level_rows(min_rows: int) -> int:
+    """Rows below which a categorical level is pooled: ``max(MIN_LEVEL_ROWS, min_rows // 4)``,
+    never above ``min_rows``."""
+    return min(int(min_rows), max(MIN_LEVEL_ROWS, int(min_rows) // 4))
 
 
 @dataclass(frozen=True)
@@ -230,7 +249,7 @@ def bin_categorical(
     codes = axis.index(s)  # level index, or axis.missing_index
     n_lv = len(levels)
     counts = np.bincount(codes[~miss], minlength=n_lv)
-    rare = counts < min_rows
+    rare = counts < rare_level_rows(min_rows)
     # units: each common level alone, all rare levels pooled into one unit
     unit_of_level = np.empty(n_lv, dtype=np.int64)
     common = np.flatnonzero(~rare)

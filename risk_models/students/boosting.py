@@ -216,7 +216,6 @@ def export_stump_table(booster: Any, design: AdditiveDesign, *, student: str = "
             arr = np.zeros(len(grid), dtype=np.float64)
             for tree in cat_trees.get(col, []):
                 arr += route_leaf_values(tree, grid)
-            arr += np.asarray([_eval_stumps(by_col.get(col, []), v) for v in grid[:, col]])
             axis = Axis(feature, "categorical", levels=design.categorical[feature])
         else:
             st = by_col.get(col, [])

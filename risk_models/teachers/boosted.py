@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,14 @@ class LGBMTeacher(_BoostedTeacher):
     """LightGBM teacher (``cross_entropy`` objective, so soft labels are accepted). CPU.
 
     ``n_jobs=0`` picks the thread count from the data size (``device.auto_threads``).
+
+    ``capacity_search=True`` (with an ``eval_set``) fits the configured capacity and two
+    smaller ones (:func:`capacity_candidates`: fewer rows per leaf for small data, then
+    shallow 4-leaf trees) and keeps the one with the lowest ``eval_set`` cross-entropy, so a
+    member tuned for 30,000 rows does not underfit 1,000 (or overfit them). The choice reads
+    only the rows it is given; inside the ensemble's cross-fit those are the training folds'
+    own early-stopping rows. It costs at most three fits; ``capacity_choice_`` records every
+    candidate's loss and seconds.
     """
 
     kind = "lightgbm"
@@ -247,6 +256,7 @@ class LGBMTeacher(_BoostedTeacher):
         early_stopping_rounds: int = 100,
         n_jobs: int = 0,
         random_state: int = 0,
+        capacity_search: bool = False,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -264,6 +274,7 @@ class LGBMTeacher(_BoostedTeacher):
         self.early_stopping_rounds = early_stopping_rounds
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.capacity_search = capacity_search
 
     def fit(
         self,
@@ -304,23 +315,43 @@ class LGBMTeacher(_BoostedTeacher):
             "num_threads": self._threads(frame.size),
             "verbose": -1,
         }
-        dtrain = lgb.Dataset(frame, label=target, weight=weight, free_raw_data=True)
-        valid_sets, callbacks = [], []
-        if eval_set is not None:
-            valid_sets = [
-                lgb.Dataset(
-                    self._frame(eval_set[0]), label=np.asarray(eval_set[1], float), reference=dtrain
-                )
-            ]
-            callbacks = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
-        booster = lgb.train(
-            params,
-            dtrain,
-            num_boost_round=self.n_estimators,
-            valid_sets=valid_sets,
-            callbacks=callbacks,
-        )
-        if valid_sets and booster.best_iteration > 0:
+        valid_frame = None if eval_set is None else self._frame(eval_set[0])
+
+        def datasets() -> tuple[Any, list[Any]]:
+            # built per fit: LightGBM pre-filters features by min_data_in_leaf on construction
+            dtrain = lgb.Dataset(frame, label=target, weight=weight, free_raw_data=True)
+            if eval_set is None:
+                return dtrain, []
+            label = np.asarray(eval_set[1], float)
+            return dtrain, [lgb.Dataset(valid_frame, label=label, reference=dtrain)]
+
+        candidates = [{}]
+        if self.capacity_search and eval_set is not None:
+            candidates = capacity_candidates(self.num_leaves, self.min_child_samples, len(X))
+        self.capacity_choice_: dict[str, Any] | None = None
+        tried: list[dict[str, Any]] = []
+        booster, best_loss = None, np.inf
+        for change in candidates:
+            t0 = time.perf_counter()
+            dtrain, valid_sets = datasets()
+            fitted = lgb.train(
+                {**params, **change},
+                dtrain,
+                num_boost_round=self.n_estimators,
+                valid_sets=valid_sets,
+                callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
+                if valid_sets
+                else [],
+            )
+            loss = float(fitted.best_score["valid_0"]["cross_entropy"]) if valid_sets else 0.0
+            tried.append({**change, "valid_loss": loss, "seconds": time.perf_counter() - t0})
+            if booster is None or loss < best_loss:
+                booster, best_loss = fitted, loss
+        if len(candidates) > 1:
+            best = min(range(len(tried)), key=lambda i: tried[i]["valid_loss"])
+            self.capacity_choice_ = {"chosen": best, "candidates": tried}
+        assert booster is not None
+        if eval_set is not None and booster.best_iteration > 0:
             booster = lgb.Booster(
                 model_str=booster.model_to_string(num_iteration=booster.best_iteration)
             )
@@ -355,3 +386,24 @@ class LGBMTeacher(_BoostedTeacher):
         except (lgb.basic.LightGBMError, FileNotFoundError) as exc:
             raise ModelFormatError(f"{directory / 'model.txt'}: cannot load ({exc})") from exc
         return self
+
+
+def capacity_candidates(
+    num_leaves: int, min_child_samples: int, n_rows: int
+) -> list[dict[str, int]]:
+    """The capacities ``LGBMTeacher(capacity_search=True)`` compares (changes to its params).
+
+    The configured one (no change); one with at most 15 leaves and at most ``n_rows // 50``
+    (at least 10) rows per leaf; shallow 4-leaf trees with as many rows per leaf. Duplicates
+    (when the configured capacity is already small) are dropped.
+    """
+    rows = max(10, min(int(min_child_samples), n_rows // 50))
+    out: list[dict[str, int]] = [{}]
+    for change in (
+        {"num_leaves": min(int(num_leaves), 15), "min_child_samples": rows},
+        {"num_leaves": 4, "min_child_samples": rows},
+    ):
+        same = change == {"num_leaves": num_leaves, "min_child_samples": min_child_samples}
+        if not same and change not in out:
+            out.append(change)
+    return out

@@ -68,6 +68,7 @@ LIGHTGBM: ParamSpec = {
     "early_stopping_rounds": ROUNDS,
     "n_jobs": THREADS,
     "random_state": [SEED],
+    "capacity_search": [Boolean()],
 }
 
 TORCH_MLP: ParamSpec = {

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from risk_models.teachers.boosted import LGBMTeacher, XGBTeacher
 
@@ -51,3 +53,36 @@ def test_xgboost_teacher_uses_categorical_splits() -> None:
         if t["left_children"][i] != -1 and f == 0
     }
     assert split_types == {1}
+
+
+def test_lightgbm_capacity_search_picks_on_the_eval_set_and_records_it() -> None:
+    from risk_models.teachers.boosted import capacity_candidates
+
+    assert capacity_candidates(24, 200, 1000) == [
+        {},
+        {"num_leaves": 15, "min_child_samples": 20},
+        {"num_leaves": 4, "min_child_samples": 20},
+    ]
+    assert capacity_candidates(4, 10, 100) == [{}]  # already small: nothing else to try
+    X, y = _frame(2000)
+    params = {"n_estimators": 200, "num_leaves": 24, "min_child_samples": 800}
+    teacher = LGBMTeacher(**params, capacity_search=True)
+    teacher.fit(X[:1500], y[:1500], eval_set=(X[1500:], y[1500:]))
+    choice = teacher.capacity_choice_
+    losses = [c["valid_loss"] for c in choice["candidates"]]
+    assert len(losses) == 3 and choice["chosen"] == int(np.argmin(losses))
+    # 800 rows per leaf on 1,500 rows allow no split at all: a smaller capacity wins
+    assert choice["chosen"] != 0
+    plain = LGBMTeacher(**params).fit(X[:1500], y[:1500], eval_set=(X[1500:], y[1500:]))
+    assert plain.capacity_choice_ is None
+
+
+def test_capacity_search_must_be_a_boolean() -> None:
+    X, y = _frame(200)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "invalid LGBMTeacher parameter(s): capacity_search: must be true or false, got 'yes'"
+        ),
+    ):
+        LGBMTeacher(capacity_search="yes").fit(X, y)

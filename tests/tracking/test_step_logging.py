@@ -27,7 +27,18 @@ def logged_run(tmp_path_factory):
 
 def test_every_step_logs_one_child_run_named_after_it(logged_run) -> None:
     _, client, parent, _, logged = logged_run
-    assert list(logged) == ["data", "teachers", "soft_labels", "students", "gates", "register"]
+    assert list(logged) == [
+        "data",
+        "teachers",
+        "soft_labels",
+        "students",
+        "evaluation",
+        "gates",
+        "register",
+    ]
+    assert logged["evaluation"].run_id == parent  # evaluation.json sits on the parent run
+    paths = [f.path for f in client.list_artifacts(parent, "evaluation")]
+    assert paths == ["evaluation/evaluation.json"]
     for name in ("data", "teachers", "soft_labels", "gates"):
         run = client.get_run(logged[name].run_id)
         assert run.info.run_name == name
