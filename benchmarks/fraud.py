@@ -2,7 +2,7 @@
 
 Usage:
     python benchmarks/fraud.py synthetic [--rows 2000000] [--seeds 11]
-        [--config pipelines/fraud.yaml]
+        [--variants plain tail] [--cache DIR] [--config pipelines/fraud.yaml]
     python benchmarks/fraud.py claims [--data ../shared/data/auto_insurance_claims.parquet]
 
 ``synthetic``: for each seed, the synthetic stream of ``--rows`` payments goes through the
@@ -15,6 +15,8 @@ categoricals, standardised numerics) is the "poor model". On the out-of-time tes
 AUPRC, recall / precision / value recall at 0.5 % and 1 % alert rates, the cost-based cut-off
 (chosen on the validation months: an alert costs ``COST_ALERT``, a missed fraud its amount),
 and each student's AUPRC and recall retention against the teacher. Stage timings too.
+``--cache DIR`` keeps the fitted teacher (safe formats) and soft labels (``.npz``) per rows,
+seed and teacher settings, so student-side changes rerun in minutes.
 
 ``claims``: ``riskdistill run pipelines/fraud.yaml --data <claims> ...`` with documented flags
 only (id and time columns, excluded identifiers and the text bind date), in a temporary MLflow
@@ -138,9 +140,9 @@ def training_set(cfg: PipelineConfig, splits: Any, soft: Any, ens: Any, tail: bo
 
 def fit_students(
     cfg: PipelineConfig, splits: Any, training: StudentTrainingSet
-) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+) -> dict[str, tuple[np.ndarray, np.ndarray, float, Any]]:
     """Every student of the config on ``training`` (with its row weights): valid and test
-    log-odds and fit seconds."""
+    log-odds, fit seconds and the fitted student."""
     out = {}
     for scfg in cfg.students:
         cls = student_class(scfg.kind)
@@ -158,8 +160,30 @@ def fit_students(
             np.asarray(model.decision_function(splits.valid.X), dtype=float),
             np.asarray(model.decision_function(splits.test.X), dtype=float),
             seconds,
+            model,
         )
     return out
+
+
+def example_alerts(model: Any, splits: Any, n: int = 3) -> list[dict[str, Any]]:
+    """The riskiest test rows' reasons in words (``analyst_reasons``), against train rows."""
+    from risk_models.explain import score_with_reasons
+    from risk_models.explain.analyst import analyst_reasons
+
+    test = splits.test
+    top = np.argsort(-model.decision_function(test.X))[:n]
+    frame = test.X.iloc[top].reset_index(drop=True)
+    frame.insert(0, "transaction_id", np.asarray(test.ids)[top])
+    reasons = score_with_reasons(model.export(), frame, k=3, id_column="transaction_id")
+    words = analyst_reasons(
+        reasons,
+        k=3,
+        reference=splits.train.X.sample(50_000, random_state=0)
+        if splits.train.n_rows > 50_000
+        else splits.train.X,
+    )
+    words["is_fraud"] = np.asarray(test.y)[top]
+    return words.to_dict(orient="records")
 
 
 def logistic_regression(splits: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -245,12 +269,15 @@ def synthetic_seed(
     models["logistic_regression"] = figures(
         test.y, scores["logistic_regression"][1], amount_t, rates
     )
+    alerts: list[dict[str, Any]] = []
     for label in variants:
         t0 = time.perf_counter()
         training = training_set(cfg, splits, soft, ens, label == "tail")
         timings[f"training_set_{label}"] = time.perf_counter() - t0
-        for name, (sv, st, secs) in fit_students(cfg, splits, training).items():
+        for name, (sv, st, secs, model) in fit_students(cfg, splits, training).items():
             key = f"{name}_{label}"
+            if name == cfg.students[0].name:
+                alerts = example_alerts(model, splits)
             timings[f"student_{key}"] = secs
             scores[key] = (sv, st)
             models[key] = {
@@ -276,6 +303,7 @@ def synthetic_seed(
         "rows": rows,
         "splits": data.split_facts(),
         "oof_labelled_share": float(soft.mask.mean()),
+        "example_alerts": alerts,
         "models": models,
         "seconds": {k: round(v, 1) for k, v in timings.items()},
     }
@@ -369,6 +397,11 @@ def markdown(result: dict[str, Any]) -> str:
         for name, m in models.items():
             cells = [f"{m[k]:.3f}" if isinstance(m.get(k), float) else "-" for k in keys]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        for alert in block.get("example_alerts", []):
+            lines.append(
+                f"- alert {alert['transaction_id']} (p = {alert['probability']:.3f}, fraud = "
+                f"{alert['is_fraud']}): {alert['summary']}"
+            )
         if "seconds" in block:
             lines.append("")
             lines.append("seconds: " + ", ".join(f"{k} {v}" for k, v in block["seconds"].items()))

@@ -189,6 +189,8 @@ def _print_result(out: Any, result: Any, mcfg: Any, until: str | None) -> None:
             markup=False,
         )
     out.print(f"  summary      {result.summary_path}", markup=False)
+    if "audit_report" in s:
+        out.print(f"  audit report {s['audit_report']['html']}", markup=False)
     out.print(f"  MLflow run   {result.run_id} at {mcfg.tracking_uri}", markup=False)
     out.print(f"  browse with  mlflow ui --backend-store-uri {mcfg.tracking_uri}", markup=False)
     click.echo(str(result.summary_path))

@@ -280,6 +280,7 @@ def build_summary(
         summary["data"] = {
             "source": state.data.source,
             "roles": state.data.data.spec.roles(),
+            "notes": list(state.data.data.notes),
             "splits": splits or state.data.split_facts(),
         }
     if state.teachers is not None:
