@@ -71,6 +71,20 @@ def student_params(
     return params
 
 
+def valid_soft_target(data: DataResult, teachers: TeacherResult) -> np.ndarray | None:
+    """The teacher's out-of-fold probabilities of the validation rows (a cross-fitted
+    ensemble pools train then valid rows), or ``None`` when it has none for every row."""
+    ensemble = teachers.ensemble
+    z = getattr(ensemble, "cross_fitted_logit_", None)
+    if ensemble.cv_folds < 2 or z is None:
+        return None
+    n_train, n_valid = data.splits.train.n_rows, data.splits.valid.n_rows
+    part = np.asarray(z, dtype=float)[n_train : n_train + n_valid]
+    if len(part) != n_valid or not np.all(np.isfinite(part)):
+        return None
+    return np.asarray(expit(part))
+
+
 def fit_student(
     scfg: StudentConfig,
     cfg: PipelineConfig,
@@ -91,11 +105,12 @@ def fit_student(
         soft_target = expit(teacher_logit(soft_target) / cfg.distill.temperature)
     model: Student = cls(**student_params(scfg, cfg, splits.train.spec, cls.distill_params))
     options = {"count_mask": ~training.is_transfer} if "count_mask" in cls.fit_options else {}
+    eval_target = valid_soft_target(data, teachers) if "soft_eval" in cls.fit_options else None
     model.fit(
         training.X,
         training.y,
         soft_target=soft_target,
-        eval_set=(splits.valid.X, splits.valid.y),
+        eval_set=(splits.valid.X, splits.valid.y if eval_target is None else eval_target),
         **options,
     )
     valid = splits.valid

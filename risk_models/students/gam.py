@@ -78,6 +78,7 @@ class GAMStudent(DistilledStudent):
     """
 
     kind = "gam"
+    fit_options = frozenset({"soft_eval"})
     _parameter_constraints = param_specs.GAM
 
     def __init__(

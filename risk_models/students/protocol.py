@@ -25,10 +25,13 @@ Exported = ShapeTable | RuleSet
 #: The distillation settings the pipeline hands to a student (from ``distill:`` and
 #: ``data.monotone``), when the student declares them in ``distill_params``.
 DISTILL_PARAMS = frozenset({"alpha", "temperature", "monotone", "random_state"})
-#: Optional ``fit`` keywords a student may declare in ``fit_options``: ``count_mask`` marks the
+#: Optional ``fit`` behaviours a student may declare in ``fit_options``: ``count_mask`` marks the
 #: real (observed) rows, so that counts a reviewer reads (a scorecard's ``points.csv``) leave
 #: out the synthetic transfer rows.
-FIT_OPTIONS = frozenset({"count_mask"})
+#: ``soft_eval``: the student early-stops (and chooses its capacity) on soft validation
+#: targets, the teacher's out-of-fold probabilities of the validation rows, where the teacher
+#: has them (a cross-fitted ensemble); other students get the 0/1 validation labels.
+FIT_OPTIONS = frozenset({"count_mask", "soft_eval"})
 
 
 @runtime_checkable

@@ -82,3 +82,20 @@ def test_fit_options_are_declared_not_guessed() -> None:
     for kind in STUDENT_KINDS:
         assert student_class(kind).fit_options <= FIT_OPTIONS
     assert student_class("scorecard").fit_options == {"count_mask"}
+
+
+def test_boosted_students_early_stop_on_the_teachers_out_of_fold_validation_scores(
+    tiny_run,
+) -> None:
+    from risk_models.steps.students import valid_soft_target
+
+    state, _ = tiny_run
+    ens = state.teachers.ensemble
+    n_train, n_valid = state.data.splits.train.n_rows, state.data.splits.valid.n_rows
+    target = valid_soft_target(state.data, state.teachers)
+    np.testing.assert_array_equal(
+        target, expit(ens.cross_fitted_logit_[n_train : n_train + n_valid])
+    )
+    assert student_class("gam").fit_options == {"soft_eval"}
+    assert "soft_eval" in student_class("ga2m").fit_options
+    assert "soft_eval" not in student_class("nam").fit_options  # calibrates on 0/1 labels
