@@ -33,7 +33,7 @@ from risk_models.config_sections import (
     EvaluationConfig,
     GateBounds,
     RegistryConfig,
-    _Strict,
+    StrictSection,
     check_gate_names,
 )
 from risk_models.errors import ConfigError
@@ -46,7 +46,7 @@ def _seed() -> Any:
     return Field(0, ge=0, lt=2**32, strict=True)
 
 
-class SyntheticSource(_Strict):
+class SyntheticSource(StrictSection):
     kind: Literal["credit", "fraud"] = "credit"
     n_rows: int = Field(20_000, ge=100, strict=True)
     seed: int = _seed()
@@ -60,7 +60,7 @@ class SyntheticSource(_Strict):
         return (*spec.features, *(r for r in roles if r)), spec.categorical
 
 
-class DataConfig(_Strict):
+class DataConfig(StrictSection):
     path: str | None = None
     synthetic: SyntheticSource | None = None
     target: str
@@ -120,7 +120,7 @@ class DataConfig(_Strict):
         return ColumnFacts.from_values(dict(self))
 
 
-class SplitConfig(_Strict):
+class SplitConfig(StrictSection):
     method: Literal["random", "out_of_time"] = "random"
     test_size: float = Field(0.25, gt=0, lt=1, strict=True)
     valid_size: float = Field(0.15, gt=0, lt=1, strict=True)
@@ -133,7 +133,7 @@ class SplitConfig(_Strict):
         return self
 
 
-class TeacherConfig(_Strict):
+class TeacherConfig(StrictSection):
     name: str
     kind: Literal["xgboost", "lightgbm", "torch_mlp"]
     params: dict[str, Any] = Field(default_factory=dict)
@@ -152,7 +152,7 @@ class TeacherConfig(_Strict):
         return self
 
 
-class EnsembleConfig(_Strict):
+class EnsembleConfig(StrictSection):
     weighting: Literal["equal", "fitted"] = "equal"
     calibration: Literal["none", "temperature", "platt"] = "none"
     # 0: fit members once (early stopping on valid); K >= 2: cross-fit every member over K
@@ -172,7 +172,7 @@ class EnsembleConfig(_Strict):
         return v
 
 
-class TransferConfig(_Strict):
+class TransferConfig(StrictSection):
     """MUNGE transfer set: extra unlabelled rows labelled by the full teacher ensemble."""
 
     n_rows: int = Field(0, ge=0, strict=True)
@@ -181,7 +181,7 @@ class TransferConfig(_Strict):
     seed: int = _seed()
 
 
-class TailConfig(_Strict):
+class TailConfig(StrictSection):
     """Lean students towards the teacher's high-risk rows (risk_models.distill.training_set)."""
 
     share: float = Field(0.0, ge=0, lt=1, strict=True)
@@ -190,7 +190,7 @@ class TailConfig(_Strict):
     transfer_share: float = Field(0.0, ge=0, le=1, strict=True)
 
 
-class DistillConfig(_Strict):
+class DistillConfig(StrictSection):
     n_folds: int = Field(5, ge=2, le=20, strict=True)
     temperature: float = Field(1.0, gt=0, strict=True)
     alpha: float = Field(0.0, ge=0, le=1, strict=True)
@@ -198,7 +198,7 @@ class DistillConfig(_Strict):
     tail: TailConfig = TailConfig()
 
 
-class StudentConfig(_Strict):
+class StudentConfig(StrictSection):
     name: str
     kind: Literal["gam", "ga2m", "scorecard", "nam", "tree"]
     params: dict[str, Any] = Field(default_factory=dict)
@@ -212,7 +212,7 @@ class StudentConfig(_Strict):
         return self
 
 
-class PipelineConfig(_Strict):
+class PipelineConfig(StrictSection):
     name: str
     data: DataConfig
     split: SplitConfig = SplitConfig()
@@ -285,7 +285,7 @@ class PipelineConfig(_Strict):
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-class MlflowConfig(_Strict):
+class MlflowConfig(StrictSection):
     tracking_uri: str = "sqlite:///mlflow.db"
     registry_uri: str | None = None
     experiment: str = "risk_models"

@@ -21,11 +21,11 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
+class StrictSection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class GateBounds(_Strict):
+class GateBounds(StrictSection):
     """``{min: x}`` (at least), ``{max: x}`` (at most) or both, on one named metric."""
 
     min: float | None = Field(None, strict=True)
@@ -61,7 +61,7 @@ def gate_specs(gates: dict[str, GateBounds]) -> dict[str, dict[str, float]]:
     return {name: bounds.as_spec() for name, bounds in gates.items()}
 
 
-class DistillCompareConfig(_Strict):
+class DistillCompareConfig(StrictSection):
     """Distill-and-compare in the audit evaluation: mimic vs outcome model, bootstrap bands."""
 
     enabled: bool = True
@@ -69,7 +69,7 @@ class DistillCompareConfig(_Strict):
     max_rows: int = Field(4000, ge=200, strict=True)
 
 
-class EvaluationConfig(_Strict):
+class EvaluationConfig(StrictSection):
     """The audit evaluation after the students (its metrics are what gates read)."""
 
     n_bins: int = Field(10, ge=2, le=100, strict=True)
@@ -82,7 +82,7 @@ class EvaluationConfig(_Strict):
     report: bool = True
 
 
-class RegistryConfig(_Strict):
+class RegistryConfig(StrictSection):
     model_name: str = Field(min_length=1)
     # Which students that pass their gates become registered versions (with the challenger
     # alias): the one with the best validation AUC, all of them, or none (logged models only).

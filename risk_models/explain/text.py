@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from risk_models.explain.loading import as_explained
-from risk_models.students.reasons import _best_cell
+from risk_models.students.reasons import best_cell
 from risk_models.students.rules import RuleSet
 from risk_models.students.shape_table import ShapeTable, Term
 
@@ -34,7 +34,7 @@ def _term_lines(term: Term, metadata: dict[str, Any]) -> list[str]:
         frame["card points"] = [int(v) for v in card]
     if factor is not None:  # from the cell reason codes count from (supported, never unknown)
         counts = (metadata.get("cell_counts") or {}).get(term.name)
-        best = float(term.values[_best_cell(term.axes, term.values, counts)])
+        best = float(term.values[best_cell(term.axes, term.values, counts)])
         frame["points lost vs best bin"] = [
             f"{(v - best) * float(factor):.2f}" for v in term.values
         ]

@@ -195,7 +195,7 @@ def reason_codes(
     )
 
 
-def _best_cell(axes: tuple[Axis, ...], g: np.ndarray, counts: Any) -> tuple[int, ...]:
+def best_cell(axes: tuple[Axis, ...], g: np.ndarray, counts: Any) -> tuple[int, ...]:
     """Index of the term's lowest cell: supported cells if counts are known, never unknown."""
     return attribution.best_cell(axes, g, counts)
 
