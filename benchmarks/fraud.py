@@ -368,7 +368,7 @@ def claims(args: argparse.Namespace) -> dict[str, Any]:
         "command": " ".join(
             [
                 "riskdistill",
-                *cmd[1:4],
+                *cmd[1:3],
                 "--data",
                 "../shared/data/auto_insurance_claims.parquet",
                 *CLAIMS_FLAGS,

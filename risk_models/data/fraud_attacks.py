@@ -39,7 +39,8 @@ def _shares(f: float) -> dict[int, float]:
 def _start_seconds(rng: np.random.Generator, day: np.ndarray, night_share: float) -> np.ndarray:
     night = rng.random(len(day)) < night_share
     hour = np.where(night, rng.integers(0, 6, len(day)), draw_hours(rng, len(day)))
-    return (np.floor(day) * DAY + hour * HOUR + rng.integers(0, HOUR, len(day))).astype(np.int64)
+    seconds = np.floor(day) * DAY + hour * HOUR + rng.integers(0, HOUR, len(day))
+    return np.asarray(seconds, dtype=np.int64)
 
 
 def _victims(rng: np.random.Generator, world: World, day: np.ndarray) -> np.ndarray:
@@ -74,7 +75,9 @@ def _rows(**cols: np.ndarray) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in cols.items()}
 
 
-def _takeovers(rng: np.random.Generator, world: World, day: np.ndarray, f: np.ndarray) -> dict:
+def _takeovers(
+    rng: np.random.Generator, world: World, day: np.ndarray, f: np.ndarray
+) -> dict[str, np.ndarray]:
     n = len(day)
     cust = _victims(rng, world, day)
     start = _start_seconds(rng, day, 0.45)
@@ -108,7 +111,7 @@ def _takeovers(rng: np.random.Generator, world: World, day: np.ndarray, f: np.nd
     )
 
 
-def _rings(rng: np.random.Generator, world: World, day: np.ndarray) -> dict:
+def _rings(rng: np.random.Generator, world: World, day: np.ndarray) -> dict[str, np.ndarray]:
     n = len(day)
     ring_cat = np.asarray(RING_CATEGORIES)[rng.integers(0, len(RING_CATEGORIES), n)]
     ring_merchant = _online_merchant(rng, world, ring_cat)
@@ -154,7 +157,7 @@ def _rings(rng: np.random.Generator, world: World, day: np.ndarray) -> dict:
     return {k: np.concatenate([tests[k], cash_rows[k]]) for k in tests}
 
 
-def _counterfeit(rng: np.random.Generator, world: World, day: np.ndarray) -> dict:
+def _counterfeit(rng: np.random.Generator, world: World, day: np.ndarray) -> dict[str, np.ndarray]:
     n = len(day)
     cust = _victims(rng, world, day)
     n_cities = len(world.city_x)

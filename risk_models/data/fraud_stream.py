@@ -69,13 +69,15 @@ STREAM_SPEC = DataSpec(
     categorical=("merchant_category", "channel"),
     id_column="transaction_id",
     time_column="event_time",
+    # Directions the mechanisms imply. Not declared, because the fraud rate is not monotone
+    # in them: amount (tiny card tests and large takeovers), distance_from_home (online
+    # payments from the home IP include takeovers and rings), merchant_txn_count_1h (a ring's
+    # first test meets an idle merchant), speed_from_last (bursts from one place are at 0 km/h).
     monotone={
-        "distance_from_home": 1,
         "txn_count_1h": 1,
         "txn_count_24h": 1,
         "is_new_device": 1,
         "is_new_merchant": 1,
-        "merchant_txn_count_1h": 1,
         "is_foreign": 1,
     },
 )

@@ -131,7 +131,7 @@ def _shop_in(
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]
     flat = np.concatenate(city_merchants)
     pick = (rng.random(len(city)) * sizes[city]).astype(np.int64)
-    return flat[offsets[city] + pick]
+    return np.asarray(flat[offsets[city] + pick], dtype=np.int64)
 
 
 def _cities(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

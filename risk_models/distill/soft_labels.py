@@ -46,7 +46,7 @@ class SoftLabels:
     @property
     def proba(self) -> np.ndarray:
         """Soft targets: ``sigmoid(logit / temperature)``."""
-        return expit(self.logit / self.temperature)
+        return np.asarray(expit(self.logit / self.temperature), dtype=np.float64)
 
     @property
     def n_folds(self) -> int:

@@ -65,7 +65,7 @@ def _alert_share(score: FloatArray, k: int) -> FloatArray:
     kth = -np.partition(-score, k - 1)[k - 1]
     above = score > kth
     tied = score == kth
-    share = above.astype(np.float64)
+    share: FloatArray = above.astype(np.float64)
     share[tied] = (k - int(above.sum())) / int(tied.sum())
     return share
 

@@ -79,6 +79,13 @@ def _number(text: object) -> float | None:
         return None
 
 
+def _share(x: float) -> str:
+    """A share as a percentage, two decimals near 100 % so 99.98 % is not shown as 100 %."""
+    if x < 0.99:
+        return f"{x:.1%}"
+    return f"{min(x, 0.9999):.2%}"
+
+
 class _Population:
     """Where a value sits among the reference rows: shares below / equal, per feature."""
 
@@ -105,8 +112,12 @@ class _Population:
             if equal >= 0.5:  # a common value (a 0/1 flag's usual state, a count of 0)
                 return f"as in {equal:.0%} of {self.noun}"
             if above <= below:
-                return f"higher than {1.0 - above:.1%} of {self.noun}"
-            return f"lower than {1.0 - below:.1%} of {self.noun}"
+                if below == 1.0:
+                    return f"above every one of {len(ref):,} {self.noun}"
+                return f"higher than {_share(below)} of {self.noun}"
+            if above == 1.0:
+                return f"below every one of {len(ref):,} {self.noun}"
+            return f"lower than {_share(above)} of {self.noun}"
         if feature in self.levels:
             share = float(self.levels[feature].get(str(value), 0.0))
             return f"{share:.1%} of {self.noun}"

@@ -167,6 +167,10 @@ def test_declared_directions_hold_on_observed_rates(stream) -> None:  # type: ig
             high = x[seen] == 1
         rate_high, rate_low = y[seen][high].mean(), y[seen][~high].mean()
         assert direction * (rate_high - rate_low) > 0, feature
+    for feature in ("txn_count_1h", "txn_count_24h"):  # counts: rising value by value
+        rates = frame.groupby(feature)["is_fraud"].agg(["mean", "size"])
+        rates = rates[rates["size"] >= 2_000]["mean"].to_numpy()
+        assert len(rates) >= 3 and (np.diff(rates) > 0).all(), (feature, rates)
 
 
 def test_true_risk_is_a_ceiling(stream) -> None:  # type: ignore[no-untyped-def]

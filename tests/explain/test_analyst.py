@@ -84,9 +84,18 @@ def test_population_shares_and_custom_wording() -> None:
     wording = {"amount_vs_avg": Wording("amount ratio {v:.2f}")}
     out = analyst_reasons(scored, k=1, reference=_reference(), wording=wording, population="txns")
     assert len(out) == 4 and out["txn"].tolist() == ["T1", "T2", "T3", "T4"]
-    # 6.2 sits above (6.2 - 0.1) / 9.8 * 999 + 1 = 622 of the 1,000 reference values.
+    # 6.2 is above (6.2 - 0.1) / 9.8 * 999 + 1 = 622 of the 1,000 reference values;
+    # 9.9 equals the largest, above the other 999.
     assert out.loc[0, "reason_1_text"] == "amount ratio 6.20 (higher than 62.2% of txns)"
     assert out.loc[1, "reason_1_text"] is None  # nothing pushed T2 towards fraud
+    far = score_with_reasons(_table(), _frame().assign(amount_vs_avg=[12.0, 1, 1, 1]), k=1)
+    extreme = analyst_reasons(far, k=1, reference=_reference(), wording=wording)
+    assert (
+        extreme.loc[0, "reason_1_text"] == "amount ratio 12.00 (above every one of 1,000 payments)"
+    )
+    near = score_with_reasons(_table(), _frame().assign(amount_vs_avg=[9.9, 1, 1, 1]), k=1)
+    top = analyst_reasons(near, k=1, reference=_reference(), wording=wording)
+    assert top.loc[0, "reason_1_text"] == "amount ratio 9.90 (higher than 99.90% of payments)"
     plain = analyst_reasons(scored, k=1, wording={})
     assert plain.loc[0, "reason_1_text"] == "amount_vs_avg = 6.2"
 
