@@ -349,7 +349,9 @@ def evaluation_inputs(
     return EvaluationInputs(
         y_train=sp.train.y,
         y_test=sp.test.y,
-        teacher_train_logit=soft.soft.logit,
+        # Time folds leave the earliest block without an out-of-fold score: the teacher's
+        # train-side reference (score PSI) is the rows it has one for.
+        teacher_train_logit=soft.soft.logit[soft.soft.mask],
         teacher_test_logit=teachers.test.logit,
         student_test_logits={f.name: f.test_logit for f in fits},
         exported={f.name: f.exported for f in fits},

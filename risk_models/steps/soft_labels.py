@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from risk_models.config import PipelineConfig
+import numpy as np
+
+from risk_models.config import PipelineConfig, TailConfig
 from risk_models.distill.soft_labels import (
     SoftLabels,
     make_soft_labels,
     soft_labels_from_cross_fit,
 )
-from risk_models.distill.training_set import StudentTrainingSet, build_training_set
+from risk_models.distill.training_set import StudentTrainingSet, TailFocus, build_training_set
 from risk_models.evaluation.metrics import auc
 from risk_models.steps.base import QUIET, LogContext, Logged, Reporter
 from risk_models.steps.data import DataResult
@@ -19,11 +22,44 @@ from risk_models.steps.teachers import TeacherResult, teacher_ensemble
 
 @dataclass(frozen=True)
 class SoftLabelResult:
-    """Out-of-fold soft labels of the training rows and the rows students learn from."""
+    """Out-of-fold soft labels of the training rows and the rows students learn from.
+
+    ``oof_auc`` is over the labelled rows only (time folds leave the first block of time
+    unlabelled; those rows keep their hard labels as targets); NaN when they hold one class.
+    """
 
     soft: SoftLabels
     training: StudentTrainingSet
     oof_auc: float
+
+    def row_counts(self) -> dict[str, int]:
+        """Training rows with an out-of-fold label, kept by the tail focus, and transfer rows."""
+        n = len(self.soft.logit)
+        kept = self.training.n_real
+        return {
+            "n_train_rows": n,
+            "n_oof_labelled": int(self.soft.mask.sum()),
+            "n_hard_label_only": int(n - self.soft.mask.sum()),
+            "n_student_real_rows": kept,
+            "n_dropped_by_tail": n - kept,
+            "n_transfer_rows": self.training.n_transfer,
+        }
+
+
+def tail_focus(t: TailConfig, seed: int) -> TailFocus | None:
+    """The :class:`TailFocus` of ``distill.tail`` (None when it is off: ``share`` 0)."""
+    if t.share <= 0:
+        return None
+    return TailFocus(t.share, t.weight, t.keep_rest, t.transfer_share, seed=seed)
+
+
+def labelled_auc(y: np.ndarray, soft: SoftLabels) -> float:
+    """AUC of the out-of-fold soft labels over the rows they label (NaN with one class)."""
+    mask = soft.mask
+    y_l = np.asarray(y)[mask]
+    if y_l.size == 0 or y_l.min() == y_l.max():
+        return math.nan
+    return auc(y_l, soft.proba[mask])
 
 
 def compute_soft_labels(
@@ -43,8 +79,11 @@ def compute_soft_labels(
         )
         soft = soft_labels_from_cross_fit(ensemble, train.n_rows, d.temperature)
     else:
-        reporter.say("soft_labels", f"{d.n_folds}-fold out-of-fold ensemble refits")
-        with reporter.counting("soft_labels", "refits", d.n_folds) as tick:
+        order = cfg.fold_order()
+        n_fits = d.n_folds - 1 if order == "time" else d.n_folds
+        what = "time-block" if order == "time" else "out-of-fold"
+        reporter.say("soft_labels", f"{d.n_folds}-fold {what} ensemble refits")
+        with reporter.counting("soft_labels", "refits", n_fits) as tick:
             soft = make_soft_labels(
                 lambda: teacher_ensemble(cfg),
                 train.X,
@@ -52,10 +91,13 @@ def compute_soft_labels(
                 n_folds=d.n_folds,
                 temperature=d.temperature,
                 seed=cfg.split.seed,
-                on_fold=lambda k, _t: tick(f"fold {k + 1}/{d.n_folds}"),
+                on_fold=lambda k, _t: tick(f"fold {k + 1}/{n_fits}"),
+                times=train.times if order == "time" else None,
+                fold_order=order,
             )
     if d.transfer.n_rows:
         reporter.say("soft_labels", f"labelling {d.transfer.n_rows} transfer rows")
+    tail = tail_focus(d.tail, cfg.split.seed)
     training = build_training_set(
         train.X,
         train.y,
@@ -65,8 +107,25 @@ def compute_soft_labels(
         swap_prob=d.transfer.swap_prob,
         jitter=d.transfer.jitter,
         seed=d.transfer.seed,
+        tail=tail,
     )
-    return SoftLabelResult(soft, training, auc(train.y, soft.proba))
+    result = SoftLabelResult(soft, training, labelled_auc(train.y, soft))
+    c = result.row_counts()
+    if c["n_hard_label_only"]:
+        reporter.say(
+            "soft_labels",
+            f"{c['n_oof_labelled']} of {c['n_train_rows']} training rows labelled out of fold; "
+            f"the earliest time block ({c['n_hard_label_only']} rows) keeps its hard labels",
+        )
+    if tail is not None:
+        t = d.tail
+        reporter.say(
+            "soft_labels",
+            f"tail focus (share {t.share:g}, weight {t.weight:g}, keep_rest {t.keep_rest:g}, "
+            f"transfer_share {t.transfer_share:g}): students fit on {c['n_student_real_rows']} "
+            f"of {c['n_train_rows']} real rows (+{c['n_transfer_rows']} transfer)",
+        )
+    return result
 
 
 def log_soft_labels(
@@ -111,8 +170,13 @@ def log_soft_labels(
             "transfer.n_rows": d.transfer.n_rows,
             "transfer.swap_prob": d.transfer.swap_prob,
             "transfer.jitter": d.transfer.jitter,
+            "fold_order": cfg.fold_order(),
+            "tail.share": d.tail.share,
+            "tail.weight": d.tail.weight,
+            "tail.keep_rest": d.tail.keep_rest,
+            "tail.transfer_share": d.tail.transfer_share,
         },
     )
-    log_metrics(client, run_id, "", {"oof_auc": result.oof_auc})
+    log_metrics(client, run_id, "", {"oof_auc": result.oof_auc, **result.row_counts()})
     end_run(client, run_id)
     return Logged(run_id, info={"digests": digests})

@@ -34,6 +34,7 @@ class StudentFit:
     model: Student
     exported: Exported
     test_logit: np.ndarray
+    valid_logit: np.ndarray
     metrics: dict[str, float]
     valid_metrics: dict[str, float]
     fidelity: dict[str, float]
@@ -111,10 +112,12 @@ def fit_student(
         training.y,
         soft_target=soft_target,
         eval_set=(splits.valid.X, splits.valid.y if eval_target is None else eval_target),
+        sample_weight=training.weight,  # None unless distill.tail weights the rows
         **options,
     )
     valid = splits.valid
-    valid_p = expit(np.asarray(model.decision_function(valid.X), dtype=float))
+    valid_logit = np.asarray(model.decision_function(valid.X), dtype=float)
+    valid_p = expit(valid_logit)
     test = splits.test
     logit = np.asarray(model.decision_function(test.X), dtype=float)
     p = expit(logit)
@@ -125,6 +128,8 @@ def fit_student(
         "n_transfer_rows": training.n_transfer,
         "table_vs_trainer_max_abs_diff": float(diff.max()),
     }
+    if training.weight is not None:
+        facts["training_weight_sum"] = float(np.sum(training.weight))
     catalogue = None
     if isinstance(exported, ShapeTable):
         facts["n_cells"] = exported.n_cells()
@@ -136,6 +141,7 @@ def fit_student(
         model=model,
         exported=exported,
         test_logit=logit,
+        valid_logit=valid_logit,
         metrics=classification_metrics(test.y, p),
         valid_metrics=classification_metrics(valid.y, valid_p),
         fidelity=fidelity(teachers.test.proba, p, test.y),

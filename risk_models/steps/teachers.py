@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.special import expit
 
 from risk_models.config import PipelineConfig
+from risk_models.errors import ConfigError
 from risk_models.evaluation.metrics import classification_metrics, reliability_table
 from risk_models.steps.base import QUIET, LogContext, Logged, Reporter
 from risk_models.steps.data import DataResult
@@ -46,7 +47,9 @@ class TeacherResult:
 
 
 def teacher_ensemble(cfg: PipelineConfig) -> TeacherEnsemble:
-    """The unfitted ensemble the config declares."""
+    """The unfitted ensemble the config declares, with its fold order (``cfg.fold_order()``:
+    forward-chaining time folds for an out-of-time split unless ``ensemble.fold_order`` says
+    otherwise; the order only matters with ``cv_folds >= 2``)."""
     members = [(t.name, build_teacher(t.kind, t.params, t.seed)) for t in cfg.teachers]
     e = cfg.ensemble
     return TeacherEnsemble(
@@ -56,7 +59,32 @@ def teacher_ensemble(cfg: PipelineConfig) -> TeacherEnsemble:
         cv_folds=e.cv_folds,
         weight_l2=e.weight_l2,
         random_state=cfg.split.seed,
+        fold_order=cfg.fold_order(),
     )
+
+
+def fit_times(cfg: PipelineConfig, data: DataResult) -> dict[str, Any]:
+    """``times=`` / ``eval_times=`` for ``TeacherEnsemble.fit``: the event times of the
+    training and validation rows when the ensemble cross-fits over time folds, else none.
+
+    Raises
+    ------
+    ConfigError
+        When time folds are asked for and the data has no time column.
+    """
+    if cfg.fold_order() != "time" or cfg.ensemble.cv_folds < 2:
+        return {}
+    splits = data.splits
+    if splits.train.times is None or splits.valid.times is None:
+        raise ConfigError(
+            f"pipeline {cfg.name!r}",
+            [
+                "ensemble.fold_order: time folds need the event time of every row, and the "
+                "data has no time column; set data.time_column (--time-column) or "
+                "ensemble.fold_order: random"
+            ],
+        )
+    return {"times": splits.train.times, "eval_times": splits.valid.times}
 
 
 def score_teacher(ensemble: TeacherEnsemble, X: pd.DataFrame) -> TeacherScores:
@@ -89,7 +117,10 @@ def compute_teachers(
     ensemble = teacher_ensemble(cfg)
     k = cfg.ensemble.cv_folds
     total = len(cfg.teachers) * (k if k >= 2 else 1)
+    times = fit_times(cfg, data)
     what = f"{k}-fold cross-fit" if k >= 2 else "fit"
+    if times:
+        what = f"{k}-block time cross-fit"
     reporter.say("teachers", f"fitting {len(cfg.teachers)} member(s), {what} each")
     with reporter.counting("teachers", what, total) as tick:
         ensemble.fit(
@@ -98,6 +129,7 @@ def compute_teachers(
             eval_set=(splits.valid.X, splits.valid.y),
             on_member=None if k >= 2 else (lambda name, _m: tick(name)),
             on_fold=lambda name, j, n: tick(f"{name} fold {j + 1}/{n}"),
+            **times,
         )
     test = splits.test
     scores = score_teacher(ensemble, test.X)
