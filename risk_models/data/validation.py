@@ -21,7 +21,7 @@ from risk_models.data.column_checks import (
     listed,
 )
 from risk_models.data.contract import DataSpec
-from risk_models.data.date_features import expand_date_features
+from risk_models.data.date_features import ConvertedDates, expand_date_features
 from risk_models.data.io import read_table
 from risk_models.errors import DataValidationError
 
@@ -62,6 +62,7 @@ class ValidatedData:
     source: str = "<frame>"
     segments: np.ndarray | None = None
     notes: tuple[str, ...] = ()  # what validation did with columns (dropped, dates converted)
+    dates: tuple[ConvertedDates, ...] = ()  # each converted date column's dates and reference
 
     @property
     def n_rows(self) -> int:
@@ -96,6 +97,7 @@ class ValidatedData:
             ids=None if self.ids is None else self.ids[pos],
             times=None if self.times is None else self.times[pos],
             segments=None if self.segments is None else self.segments[pos],
+            dates=tuple(d.take(pos) for d in self.dates),
         )
 
 
@@ -209,8 +211,9 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
         segments = frame[spec.segment_column].to_numpy(dtype=object)
 
     notes: list[str] = []
+    converted: list[ConvertedDates] = []
     frame, features = expand_date_features(
-        frame, features, tuple(spec.date_features), problems, notes
+        frame, features, tuple(spec.date_features), problems, notes, converted
     )
     columns: dict[object, pd.Series] = {}
     for name in features:
@@ -262,6 +265,7 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
         source=source,
         segments=segments,
         notes=tuple(notes),
+        dates=tuple(converted),
     )
 
 

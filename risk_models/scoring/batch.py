@@ -198,7 +198,7 @@ def score_batch(
     resolved = model if isinstance(model, ResolvedModel) else resolve_model(model, client=client)
     in_path = fill_template(input, date)
     out_path = Path(fill_template(output, date))
-    source = open_input(in_path, kinds=dict(resolved.compiled.kinds), id_columns=id_columns)
+    source = open_input(in_path, kinds=dict(resolved.compiled.input_kinds), id_columns=id_columns)
     scored_at = parse_as_of(as_of)
     if engine == "spark":
         from risk_models.scoring.spark_engine import score_on_spark

@@ -12,6 +12,12 @@
 
 The problems are those of :mod:`risk_models.scoring.tablescore.policy`, found by the same code
 in both commands.
+
+A model with date inputs (:mod:`risk_models.scoring.tablescore.dates`) reads the raw date column:
+the frame returned holds ``<col>_age_days`` / ``<col>_month`` derived from it with the model's
+stored reference date (replacing any such columns of the input: the raw column wins), and a frame
+without the raw column is refused by name. A value that is not a date is ``wrong_type`` of the
+date column: refused, or (``flag``) missing with a flag.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import pandas as pd
 
 from risk_models.errors import DataValidationError
 from risk_models.scoring.tablescore.columns import level_column, numeric_column
+from risk_models.scoring.tablescore.dates import read_dates
 from risk_models.scoring.tablescore.policy import POLICIES, Problems, find_problems
 
 _WHAT = {
@@ -40,22 +47,57 @@ def frame_problems(model: Any, frame: pd.DataFrame) -> Problems:
     :class:`~risk_models.students.rules.RuleSet` (or their compiled form).
     """
     compiled = getattr(model, "compiled", model)
+    dates = read_dates(compiled.date_inputs, frame, compiled.kinds)
     cols = {  # a missing column is the scorer's to refuse, by name
-        f: numeric_column(frame[f]) if kind == "numeric" else level_column(frame[f])
+        f: dates[f]
+        if f in dates
+        else numeric_column(frame[f])
+        if kind == "numeric"
+        else level_column(frame[f])
         for f, kind in compiled.kinds.items()
-        if f in frame.columns
+        if f in dates or f in frame.columns
     }
     return find_problems(compiled, cols, len(frame))
 
 
-def _describe(problems: Problems, frame: pd.DataFrame) -> list[str]:
+def with_date_features(model: Any, frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
+    """``frame`` with the features a model derives from its date columns (the raw column wins).
+
+    Raises
+    ------
+    DataValidationError
+        A date column of the model is absent: every missing input column is named.
+    """
+    compiled = getattr(model, "compiled", model)
+    if not compiled.date_inputs:
+        return frame
+    absent = [c for c in compiled.input_kinds if c not in frame.columns]
+    if absent:
+        raise DataValidationError(
+            source,
+            [
+                f"missing feature column(s) {absent} that the model needs; add them (an empty "
+                "value scores as the missing bin)"
+            ],
+        )
+    out = frame.copy()
+    for d in compiled.date_inputs:
+        age, month, _ = d.derive(frame[d.column])
+        for f, values in ((d.age_feature, age), (d.month_feature, month)):
+            if f in compiled.features:
+                out[f] = values
+    return out
+
+
+def _describe(problems: Problems, frame: pd.DataFrame, dates: set[str]) -> list[str]:
     lines = []
     for feature, kind, mask in problems.found:
         rows = np.flatnonzero(mask)
         shown = ", ".join(str(frame.index[r]) for r in rows[:5])
         more = "" if len(rows) <= 5 else ", ..."
         lines.append(
-            f"column {feature!r}: {len(rows)} of {len(frame)} rows {_WHAT[kind]} ({kind}; row "
+            f"column {feature!r}: {len(rows)} of {len(frame)} rows "
+            f"{'hold text that is not a date' if feature in dates else _WHAT[kind]} ({kind}; row "
             f"labels {shown}{more}); fix those values, or pass --on-invalid flag to score them in "
             f"the {'unknown' if kind == 'unseen_level' else 'missing'} bin with a flag"
         )
@@ -67,6 +109,9 @@ def apply_invalid_policy(
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The frame to score and its per-row ``flags`` (``None`` when nothing was flagged).
 
+    The frame holds the features derived from the model's date columns
+    (:func:`with_date_features`).
+
     Raises
     ------
     DataValidationError
@@ -74,13 +119,17 @@ def apply_invalid_policy(
     """
     if on_invalid not in POLICIES:
         raise ValueError(f"on_invalid must be one of {list(POLICIES)}, got {on_invalid!r}")
+    frame = with_date_features(model, frame, source=source)
+    dates = {d.column for d in getattr(model, "compiled", model).date_inputs}
     problems = frame_problems(model, frame)
     if not problems.found:
         return frame, None
     if on_invalid == "reject":
-        raise DataValidationError(source, _describe(problems, frame))
+        raise DataValidationError(source, _describe(problems, frame, dates))
     out = frame.copy()
     for feature, kind, mask in problems.found:
+        if feature in dates:  # its derived features already read the bad values as missing
+            continue
         if kind in ("infinite_value", "wrong_type"):
             col = out[feature].astype(object) if kind == "wrong_type" else out[feature]
             out[feature] = col.where(~mask, np.nan)

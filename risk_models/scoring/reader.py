@@ -72,6 +72,14 @@ def _is_text_type(t: Any) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t)
 
 
+def _is_date_type(t: Any) -> bool:
+    import pyarrow as pa
+
+    return (
+        pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_null(t) or _is_text_type(t)
+    )
+
+
 class BatchSource:
     """A checked input: its files, format and the columns each batch carries."""
 
@@ -173,7 +181,9 @@ def open_input(
     ----------
     path : a ``.parquet`` file, a folder of Parquet files (hive partitions ``key=value/`` are
         columns), or a ``.csv`` / ``.csv.gz`` file.
-    kinds : feature -> ``"numeric"`` or ``"categorical"`` (what the model reads).
+    kinds : input column -> ``"numeric"``, ``"categorical"`` or ``"date"`` (what the model
+        reads: its ``input_kinds``, where a date column stands for the features derived from
+        it).
     id_columns : columns carried to the output and the rejects file.
 
     Raises
@@ -278,6 +288,13 @@ def _schema_problems(
     for f, kind in kinds.items():
         t = types.get(f)
         if t is None:
+            continue
+        if kind == "date":
+            if not _is_date_type(t):
+                problems.append(
+                    f"column {f!r} has type {t}; the model reads it as a date column, store it "
+                    "as a timestamp, a date or ISO text (2024-01-31)"
+                )
             continue
         ok = _is_numeric_type(t) or _is_text_type(t)
         if not ok:

@@ -14,6 +14,12 @@ the Python path to about 1e-15; points lost are the same arithmetic in the same 
 Categorical columns are compared as text (``CAST(x AS VARCHAR)``): store integer codes as
 integers or text, not as ``1.0``. Missing values are SQL ``NULL``. The SQL applies no
 invalid-value policy: ``+-inf`` falls in the top/bottom bin, unseen levels in the unknown bin.
+
+A model with date inputs (``metadata["date_inputs"]``: features derived from a raw date column
+with a stored reference date) is refused, naming the column: SQL engines parse date text
+differently from the Python scorers (which read ``01/31/2024`` and zoned times value by value),
+so the SQL could not promise the same ages; score such a model with ``riskdistill score`` or the
+pyfunc.
 """
 
 from __future__ import annotations
@@ -203,6 +209,17 @@ def table_sql(
     unique).
     """
     model = compile_model(document)
+    if model.date_inputs:
+        named = "; ".join(
+            f"{d.column!r} -> {d.age_feature!r}, {d.month_feature!r} (reference date "
+            f"{d.reference.isoformat()})"
+            for d in model.date_inputs
+        )
+        raise ValueError(
+            f"export-sql does not derive date features: the model reads the date column(s) "
+            f"{named}, and SQL engines parse dates differently from the Python scorer; score "
+            "this model with riskdistill score or its MLflow pyfunc instead"
+        )
     if k > 0 and not id_columns:
         raise ValueError("reasons in SQL need --id-column (a unique key to rank reasons per row)")
     parts = _rules_parts(model, k) if isinstance(model, CompiledRules) else _table_parts(model, k)

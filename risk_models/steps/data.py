@@ -10,6 +10,7 @@ import pandas as pd
 
 from risk_models.config import DataConfig, PipelineConfig
 from risk_models.data import DataSpec, Splits, ValidatedData, split_data, validate_file
+from risk_models.data.date_features import reference_from_training
 from risk_models.data.synthetic import make_credit_book, make_fraud_stream
 from risk_models.data.validation import validate_frame
 from risk_models.steps.base import QUIET, LogContext, Logged, Reporter
@@ -76,7 +77,12 @@ def labelled_frame(part: ValidatedData) -> pd.DataFrame:
 
 
 def compute_data(cfg: PipelineConfig, reporter: Reporter = QUIET) -> DataResult:
-    """Load, validate and split the data; digest every split."""
+    """Load, validate and split the data; digest every split.
+
+    Date features are derived against the latest date of the training rows
+    (:func:`~risk_models.data.date_features.reference_from_training`), never of the
+    validation or test rows.
+    """
     from risk_models.tracking.runs import content_digest
 
     reporter.say("data", "loading and validating")
@@ -85,6 +91,7 @@ def compute_data(cfg: PipelineConfig, reporter: Reporter = QUIET) -> DataResult:
     splits = split_data(
         data, method=s.method, test_size=s.test_size, valid_size=s.valid_size, seed=s.seed
     )
+    data, splits = reference_from_training(data, splits)  # date ages: training rows only
     digests = {n: content_digest(labelled_frame(p)) for n, p in splits.parts().items()}
     reporter.say(
         "data",

@@ -11,6 +11,7 @@ from scipy.special import expit
 
 from risk_models.config import PipelineConfig, StudentConfig
 from risk_models.data import DataSpec
+from risk_models.data.date_features import attach_date_inputs
 from risk_models.distill.loss import teacher_logit
 from risk_models.evaluation.fidelity import fidelity
 from risk_models.evaluation.metrics import classification_metrics
@@ -121,7 +122,7 @@ def fit_student(
     test = splits.test
     logit = np.asarray(model.decision_function(test.X), dtype=float)
     p = expit(logit)
-    exported = model.export()
+    exported = attach_date_inputs(model.export(), splits.train.dates)  # reference dates
     diff = np.abs(logit - np.asarray(model.trainer_logit(test.X)))
     facts: dict[str, Any] = {
         "n_train_rows": training.n_real,

@@ -14,7 +14,8 @@ training rows in the pipeline), from which ``riskdistill score`` computes the sc
 
 The signature is built from the table's axes: numeric features accept integers and floats
 (MLflow's ``Any`` type: an int64 ``age`` passes), categorical features text (``Any`` when every
-level is a number); the outputs are the scored columns; params ``k``, ``on_invalid``, ``cutoff``.
+level is a number), a date column (whose age and month the table reads) text or datetimes
+(``Any``); the outputs are the scored columns; params ``k``, ``on_invalid``, ``cutoff``.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def model_signature(table: ShapeTable | RuleSet, k: int = DEFAULT_K) -> Any:
                 if a.kind == "categorical":
                     levels.setdefault(a.feature, a.levels)
     inputs = []
-    for f in table.features:
-        kind = compiled.kinds.get(f, "numeric")
+    for f in _input_columns(table):
+        kind = compiled.input_kinds.get(f, compiled.kinds.get(f, "numeric"))
         if kind == "categorical" and not _numeric_levels(levels.get(f, ())):
             inputs.append(ColSpec("string", f, required=True))
         else:
@@ -107,8 +108,25 @@ def model_signature(table: ShapeTable | RuleSet, k: int = DEFAULT_K) -> Any:
     return ModelSignature(inputs=Schema(inputs), outputs=Schema(outputs), params=params)
 
 
-def _example(frame: pd.DataFrame, features: tuple[str, ...]) -> pd.DataFrame:
-    example = frame[[f for f in features if f in frame.columns]].head(5).copy()
+def _input_columns(table: ShapeTable | RuleSet) -> list[str]:
+    """The table's features, each one derived from a date column replaced by that column."""
+    source = {f: d.column for d in table.compiled.date_inputs for f in d.derived}
+    return list(dict.fromkeys(source.get(f, f) for f in table.features))
+
+
+def _example(frame: pd.DataFrame, table: ShapeTable | RuleSet) -> pd.DataFrame:
+    head = frame.head(5)
+    dates = {}
+    for d in table.compiled.date_inputs:  # training frames hold the age: show the raw date
+        if d.column in head.columns:
+            continue
+        ages = head[d.age_feature] if d.age_feature in head.columns else [0.0] * len(head)
+        dates[d.column] = [
+            None if pd.isna(a) else (d.reference - pd.Timedelta(days=float(a))).isoformat()
+            for a in ages
+        ]
+    head = head.assign(**dates)
+    example = head[[f for f in _input_columns(table) if f in head.columns]].copy()
     for col in example.columns:  # categoricals travel as text
         if isinstance(example[col].dtype, pd.CategoricalDtype):
             example[col] = example[col].astype(object)
@@ -150,7 +168,7 @@ def log_student_model(
             artifacts={key: str(path)},
             code_paths=[str(SCORER_PACKAGE)],
             signature=model_signature(complete),
-            input_example=_example(input_example, complete.features),
+            input_example=_example(input_example, complete),
             registered_model_name=registered_model_name,
             pip_requirements=scoring_requirements(),
             metadata={"risk_models_format": key, "features": list(complete.features)},

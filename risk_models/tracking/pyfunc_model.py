@@ -12,7 +12,9 @@ environment needs only mlflow, numpy, pandas and pyarrow.
 row, default 4), ``on_invalid`` (``"flag"``, default: ``+-inf``, unseen levels and text in
 numeric columns are scored in the missing/unknown bin and named in ``flags``; ``"reject"``:
 such rows get empty scores and their reasons in ``flags``) and ``cutoff`` (a PD; default the
-model's).
+model's). A model trained on a date column reads that raw column (text or datetime) and derives
+its ``<col>_age_days`` / ``<col>_month`` with the reference date stored in the model
+(``tablescore.dates``; the raw column wins over derived columns of the input).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class ShapeTableModel(PythonModel):
             self.model.metadata, None if cutoff is None else float(cutoff)
         )
         frame = pd.DataFrame(model_input)
-        missing = [f for f in self.model.kinds if f not in frame.columns]
+        missing = [f for f in self.model.input_kinds if f not in frame.columns]
         if missing:
             raise ValueError(f"input is missing feature column(s) {missing} that the model needs")
         chunk = tablescore.score_chunk(self.model, frame, k=k, on_invalid="flag", cutoff=cut)

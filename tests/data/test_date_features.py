@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from risk_models.data import DataSpec, validate_frame
-from risk_models.data.date_features import expand_date_features
+from risk_models.data import DataSpec, split_data, validate_frame
+from risk_models.data.date_features import (
+    attach_date_inputs,
+    expand_date_features,
+    reference_from_training,
+)
 from risk_models.errors import DataValidationError
+from risk_models.scoring.tablescore.dates import RULE_TEXT
+from risk_models.students.shape_table import Axis, ShapeTable, Term
 
 
 def awkward_book(n: int = 120_000, seed: int = 0) -> pd.DataFrame:
@@ -40,8 +48,8 @@ def test_default_spec_accepts_an_awkward_file_and_says_what_it_did() -> None:
     )
     assert data.notes == (
         f"feature 'opened': dates (detected, 0 unparsable values left missing) replaced by "
-        f"'opened_age_days' (days before the latest date, {latest.date()}) and 'opened_month' "
-        "(1-12)",
+        f"'opened_age_days' (days before the reference date, the latest date of the training "
+        f"rows; the file's latest is {latest.date()}) and 'opened_month' (1-12)",
         "feature 'ref': 120000 distinct values in 120000 non-missing rows (100%), which looks "
         "like an identifier or free text, not a category: left out of the features (set "
         "data.high_cardinality: refuse to stop instead, or declare it as the id column)",
@@ -76,3 +84,74 @@ def test_text_that_is_not_dates_is_left_alone() -> None:
     notes: list[str] = []
     out, features = expand_date_features(frame, ["code", "n"], (), [], notes)
     assert features == ["code", "n"] and notes == [] and out is frame
+
+
+def _dated_book(n: int = 100) -> pd.DataFrame:
+    """Row i opened on 2024-01-01 + i days (text), its time column the same date."""
+    rng = np.random.default_rng(3)
+    when = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), "D")
+    return pd.DataFrame(
+        {
+            "y": np.tile([0, 1, 0, 0], n // 4),
+            "x": rng.normal(size=n),
+            "opened": when.strftime("%Y-%m-%d"),
+            "t": when,
+        }
+    )
+
+
+def _split_dated(frame: pd.DataFrame):
+    data = validate_frame(frame, DataSpec(target="y", time_column="t"), "dated.csv")
+    splits = split_data(data, method="out_of_time", test_size=0.25, valid_size=0.15)
+    return reference_from_training(data, splits)
+
+
+def test_the_reference_date_is_the_latest_date_of_the_training_rows() -> None:
+    data, splits = _split_dated(_dated_book())
+    # out of time, 100 rows: train = days 0..59, valid 60..74, test 75..99
+    (train_dates,) = splits.train.dates
+    assert train_dates.input.reference == pd.Timestamp("2024-02-29")  # 2024-01-01 + 59 days
+    assert train_dates.input.reference_source == "the latest date of the training rows"
+    for part, first in ((splits.train, 0), (splits.valid, 60), (splits.test, 75)):
+        days = np.arange(first, first + part.n_rows)
+        np.testing.assert_array_equal(part.X["opened_age_days"], 59.0 - days)
+        assert part.dates[0].input == train_dates.input
+    assert splits.test.X["opened_age_days"].max() == -16.0  # after the reference: negative
+    np.testing.assert_array_equal(data.X["opened_age_days"], 59.0 - np.arange(100))
+    assert data.notes[-1] == (
+        "feature 'opened': reference date 2024-02-29T00:00:00 (the latest of the 60 training "
+        "rows' dates; the file's latest is 2024-04-09T00:00:00), stored with the model; later "
+        "dates have negative 'opened_age_days'"
+    )
+
+
+def test_test_rows_dates_do_not_move_the_training_features() -> None:
+    frame = _dated_book()
+    moved = frame.copy()
+    moved.loc[75:, "opened"] = "2031-07-04"  # every test row far in the future
+    _, a = _split_dated(frame)
+    _, b = _split_dated(moved)
+    pd.testing.assert_frame_equal(a.train.X, b.train.X)
+    pd.testing.assert_frame_equal(a.valid.X, b.valid.X)
+    assert a.train.dates[0].input == b.train.dates[0].input
+
+
+def test_attach_date_inputs_stores_the_reference_as_json() -> None:
+    _, splits = _split_dated(_dated_book())
+    axis = Axis("opened_age_days", "numeric", edges=(10.0,))
+    table = ShapeTable(0.0, (Term("opened_age_days", (axis,), np.array([0.0, 1.0, 0.5])),),
+                       ("x", "opened_age_days"))  # fmt: skip
+    stored = attach_date_inputs(table, splits.train.dates)
+    meta = json.loads(stored.to_json())["metadata"]
+    assert meta["date_inputs"] == [
+        {
+            "column": "opened",
+            "reference": "2024-02-29T00:00:00",
+            "reference_source": "the latest date of the training rows",
+            "features": {"age_days": "opened_age_days", "month": "opened_month"},
+            "rule": "risk_models.date_features/1",
+            "description": RULE_TEXT,
+        }
+    ]
+    no_dates = ShapeTable(0.0, (), ("x",))
+    assert attach_date_inputs(no_dates, splits.train.dates) is no_dates

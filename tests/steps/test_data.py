@@ -35,3 +35,28 @@ def test_a_bad_file_is_refused_before_anything_trains(tmp_path) -> None:
     raw["data"] = {"path": str(path), "target": "bad"}
     with pytest.raises(DataValidationError, match="bad"):
         compute_data(parse_pipeline_config(raw))
+
+
+def test_date_ages_are_against_the_latest_training_date(tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    n = 400
+    rng = np.random.default_rng(0)
+    opened = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), "D")
+    path = tmp_path / "book.csv"
+    pd.DataFrame({"id": np.arange(n), "bad": rng.integers(0, 2, n), "x": rng.normal(size=n),
+                  "opened": opened.strftime("%Y-%m-%d")}).to_csv(path, index=False)  # fmt: skip
+    raw = tiny_raw()
+    raw["data"] = {"path": str(path), "target": "bad", "id_column": "id"}
+    result = compute_data(parse_pipeline_config(raw))
+    train = result.splits.train
+    reference = pd.Timestamp(opened[train.ids].max())  # by hand, from the training ids
+    assert train.dates[0].input.reference == reference
+    for part in result.splits.parts().values():
+        want = (reference - opened[part.ids]).days.to_numpy(dtype=float)
+        np.testing.assert_array_equal(part.X["opened_age_days"], want)
+    assert result.data.notes[-1].startswith(
+        f"feature 'opened': reference date {reference.isoformat()} (the latest of the "
+        f"{train.n_rows} training rows' dates"
+    )

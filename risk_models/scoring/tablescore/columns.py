@@ -81,6 +81,8 @@ class NumericColumn:
 
     ``x64`` (float64) and ``x32`` (its float32 image, what edges are compared with) are built on
     demand; :meth:`x32_block` converts a slice only, so scoring reads each value once.
+    ``source`` names the input column the values were derived from (a date column, see
+    :mod:`.dates`), ``None`` when they are the feature's own column.
     """
 
     def __init__(
@@ -88,10 +90,12 @@ class NumericColumn:
         raw: np.ndarray,
         wrong_type: np.ndarray | None = None,
         infinite: np.ndarray | None = None,
+        source: str | None = None,
     ) -> None:
         self.raw = raw
         self.wrong_type = wrong_type
         self.infinite = infinite
+        self.source = source
         self._direct = raw.dtype.kind == "f" or (
             len(raw) == 0 or max(abs(int(raw.min())), abs(int(raw.max()))) <= _EXACT_INT
         )
@@ -132,7 +136,9 @@ class NumericColumn:
 
     def masked(self, rows: np.ndarray) -> NumericColumn:
         """A copy where ``rows`` (bool) read as missing."""
-        return NumericColumn(np.where(rows, np.nan, self.x64), self.wrong_type, self.infinite)
+        return NumericColumn(
+            np.where(rows, np.nan, self.x64), self.wrong_type, self.infinite, self.source
+        )
 
 
 def numeric_column(values: Any) -> NumericColumn:

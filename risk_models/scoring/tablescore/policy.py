@@ -3,7 +3,8 @@
 Four problems are found per feature, per row:
 
 ``wrong_type``
-    text that is not a number in a numeric feature;
+    text that is not a number in a numeric feature, or not a date in a date column (named by
+    the date column, not by the features derived from it);
 ``infinite_value``
     ``+inf`` or ``-inf`` in a numeric feature (training refuses them);
 ``unseen_level``
@@ -107,7 +108,7 @@ def find_problems(model: Any, cols: dict[str, NumericColumn | LevelColumn], n: i
     for f, col in cols.items():
         if isinstance(col, NumericColumn):
             if col.wrong_type is not None:
-                found.append((f, "wrong_type", col.wrong_type))
+                found.append((col.source or f, "wrong_type", col.wrong_type))
             if col.infinite is not None:
                 found.append((f, "infinite_value", col.infinite))
             if supported.get(f, True):
@@ -124,8 +125,11 @@ def find_problems(model: Any, cols: dict[str, NumericColumn | LevelColumn], n: i
                 continue
             missing = col.codes < 0
         if missing.any():
-            found.append((f, "missing_value", missing))
-    return Problems(n, tuple(found))
+            found.append((getattr(col, "source", None) or f, "missing_value", missing))
+    merged: dict[tuple[str, str], np.ndarray] = {}  # a date column's two features: one entry
+    for f, kind, m in found:
+        merged[(f, kind)] = m | merged[(f, kind)] if (f, kind) in merged else m
+    return Problems(n, tuple((f, kind, m) for (f, kind), m in merged.items()))
 
 
 def apply_policy(
@@ -143,7 +147,7 @@ def apply_policy(
         return cols, ~bad, flags, problems.text(bad)
     out = dict(cols)
     for f, kind, m in problems.found:
-        if kind == "infinite_value":
+        if kind == "infinite_value" and f in out:
             col = out[f]
             assert isinstance(col, NumericColumn)
             out[f] = col.masked(m)

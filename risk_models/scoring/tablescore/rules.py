@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import LevelColumn, NumericColumn, get_column, level_column, numeric_column
+from .dates import date_inputs, input_kinds, read_dates
 
 NOT_ON_PATH = "(not tested on this row's path)"
 
@@ -81,6 +82,8 @@ class CompiledRules:
         self.kinds = {
             f: "categorical" if f in self.categories else "numeric" for f in self.features
         }
+        self.date_inputs = date_inputs(self.metadata)
+        self.input_kinds = input_kinds(self.kinds, self.date_inputs)
         self.logits = np.asarray(
             [float(r["logit"]) for r in self.rules] + [self.default], dtype=np.float64
         )
@@ -100,12 +103,17 @@ class CompiledRules:
         return list(dict.fromkeys(c["feature"] for r in self.rules for c in r["conditions"]))
 
     def read_columns(self, data: Any) -> dict[str, NumericColumn | LevelColumn]:
-        """Every feature a condition tests, as a numeric or level column."""
+        """Every feature a condition tests, as a numeric or level column (a feature derived
+        from a date column in ``data`` is derived from it, see :mod:`.dates`)."""
+        tested = self.tested_features()
+        dates = read_dates(self.date_inputs, data, [f for f in tested if f not in self.categories])
         return {
-            f: level_column(get_column(data, f))
+            f: dates[f]
+            if f in dates
+            else level_column(get_column(data, f))
             if f in self.categories
             else numeric_column(get_column(data, f))
-            for f in self.tested_features()
+            for f in tested
         }
 
     def rule_columns(self, cols: dict[str, NumericColumn | LevelColumn]) -> dict[str, RuleColumn]:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .codes import axis_labels
 from .columns import LevelColumn, NumericColumn, level_column, numeric_column
+from .dates import date_inputs, input_kinds, read_dates
 
 #: Rows per block: the index and contribution buffers of a block stay in the CPU cache.
 BLOCK = 16_384
@@ -216,7 +217,11 @@ class CompiledTable:
         tuple, ``values`` an array shaped by the axes' sizes.
     features : the table's input features, in order (reasons are ranked in this order on ties).
     metadata : the table's metadata (``points``, ``points_base``, ``points_factor``,
-        ``cell_counts``, ``cutoff``, ``score_baseline`` are read).
+        ``cell_counts``, ``cutoff``, ``score_baseline``, ``date_inputs`` are read).
+
+    ``kinds`` maps each feature a term reads to ``"numeric"`` or ``"categorical"``;
+    ``input_kinds`` is what a scoring input must hold: the same, with the features derived from
+    a date column replaced by that column (``"date"``, see :mod:`.dates`).
     """
 
     kind = "shape_table"
@@ -253,6 +258,8 @@ class CompiledTable:
         for ax in self.axes:
             kinds.setdefault(ax.feature, ax.kind)
         self.kinds = kinds
+        self.date_inputs = date_inputs(self.metadata)
+        self.input_kinds = input_kinds(kinds, self.date_inputs)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CompiledTable:
@@ -277,11 +284,15 @@ class CompiledTable:
 
     # ------------------------------------------------------------------ reading the input
     def read_columns(self, data: Any) -> dict[str, NumericColumn | LevelColumn]:
-        """Every feature that a term reads, as a numeric or level column."""
+        """Every feature that a term reads, as a numeric or level column (a feature derived
+        from a date column in ``data`` is derived from it, see :mod:`.dates`)."""
         from .columns import get_column
 
+        dates = read_dates(self.date_inputs, data, self.kinds)
         return {
-            f: numeric_column(get_column(data, f))
+            f: dates[f]
+            if f in dates
+            else numeric_column(get_column(data, f))
             if kind == "numeric"
             else level_column(get_column(data, f))
             for f, kind in self.kinds.items()
