@@ -27,7 +27,7 @@ __all__ = ["MIN_GAIN_SHARE", "MIN_GAIN_Z", "PairPath", "min_gain", "row_log_loss
 #: Standard errors by which a pair's mean validation gain must exceed zero to count.
 MIN_GAIN_Z = 2.0
 #: Share of the constant model's validation KL a pair must remove, with soft targets.
-MIN_GAIN_SHARE = 0.002
+MIN_GAIN_SHARE = 0.0005
 
 
 def row_log_loss(target: np.ndarray, margin: np.ndarray) -> np.ndarray:
@@ -37,16 +37,17 @@ def row_log_loss(target: np.ndarray, margin: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, z) - q * z
 
 
-def min_gain(target: np.ndarray, constant: float) -> float:
-    """Smallest mean validation gain (nats) that counts: ``MIN_GAIN_SHARE`` of the KL of the
-    constant log-odds ``constant`` from soft targets; 0 when every target is 0 or 1."""
+def min_gain(target: np.ndarray, constant: float, share: float = MIN_GAIN_SHARE) -> float:
+    """Smallest mean validation gain (nats) that counts: ``share`` (default
+    ``MIN_GAIN_SHARE``) of the KL of the constant log-odds ``constant`` from soft targets;
+    0 when every target is 0 or 1."""
     q = np.asarray(target, dtype=np.float64)
     if np.all((q == 0) | (q == 1)):
         return 0.0
     qc = np.clip(q, 1e-12, 1 - 1e-12)
     entropy = -(qc * np.log(qc) + (1 - qc) * np.log1p(-qc))
     kl = float(np.mean(row_log_loss(q, np.full(len(q), constant)) - entropy))
-    return MIN_GAIN_SHARE * max(kl, 0.0)
+    return share * max(kl, 0.0)
 
 
 @dataclass

@@ -40,7 +40,7 @@ from risk_models.students._ga2m_tables import (
     export_pair_term,
     observed_ranges,
 )
-from risk_models.students._pair_path import PairPath, min_gain, row_log_loss
+from risk_models.students._pair_path import MIN_GAIN_SHARE, PairPath, min_gain, row_log_loss
 from risk_models.students.boosting import (
     DistillTarget,
     categorical_param,
@@ -74,6 +74,8 @@ class GA2MStudent(GAMStudent):
         and the path stops after ``pair_patience`` pairs in a row that do not lower the
         validation loss significantly (:mod:`risk_models.students._pair_path`); the model
         keeps the pairs up to the last one that did. Without ``eval_set`` all are kept.
+    pair_min_gain : with soft validation targets, the share of the constant model's
+        validation KL a pair must remove to count (``_pair_path.MIN_GAIN_SHARE`` default).
 
     Fitted attributes: those of ``GAMStudent`` (``booster_``, ``design_`` and ``n_trees_``
     are the additive stage's), plus ``pair_ranking_`` (every candidate pair as
@@ -104,7 +106,8 @@ class GA2MStudent(GAMStudent):
         pair_max_bin: int = 16,
         pair_learning_rate: float = 0.1,
         pair_rounds: int = 500,
-        pair_patience: int = 2,
+        pair_patience: int = 3,
+        pair_min_gain: float = MIN_GAIN_SHARE,
         device: str = "auto",
         random_state: int = 0,
     ) -> None:
@@ -128,6 +131,7 @@ class GA2MStudent(GAMStudent):
         self.pair_learning_rate = pair_learning_rate
         self.pair_rounds = pair_rounds
         self.pair_patience = pair_patience
+        self.pair_min_gain = pair_min_gain
 
     def fit(
         self,
@@ -158,7 +162,7 @@ class GA2MStudent(GAMStudent):
             else PairPath(
                 row_log_loss(valid[1], valid[2]),
                 self.pair_patience,
-                min_gain(valid[1], target.start),
+                min_gain(valid[1], target.start, float(self.pair_min_gain)),
             )
         )
         for a, b in self.pairs_:

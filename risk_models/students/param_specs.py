@@ -51,6 +51,7 @@ GA2M: ParamSpec = {
     "pair_learning_rate": [RATE],
     "pair_rounds": [Interval(int, 1, None)],
     "pair_patience": [Interval(int, 1, None)],
+    "pair_min_gain": [Interval(float, 0, 1)],
 }
 
 SCORECARD: ParamSpec = {

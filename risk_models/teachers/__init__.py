@@ -9,6 +9,7 @@ _NAMES = {
     "XGBTeacher": "boosted",
     "LGBMTeacher": "boosted",
     "TorchMLPTeacher": "torch_mlp",
+    "AdditiveTeacher": "additive",
     "TeacherEnsemble": "ensemble",
     "BaggedMember": "bagging",
     "build_teacher": "ensemble",

@@ -22,7 +22,7 @@ from risk_models.teachers import param_specs
 
 log = logging.getLogger(__name__)
 
-TeacherKind = Literal["xgboost", "lightgbm", "torch_mlp"]
+TeacherKind = Literal["xgboost", "lightgbm", "torch_mlp", "additive"]
 
 
 def teacher_class(kind: str) -> type[Any]:
@@ -43,7 +43,13 @@ def teacher_class(kind: str) -> type[Any]:
         from risk_models.teachers.torch_mlp import TorchMLPTeacher
 
         return TorchMLPTeacher
-    raise ValueError(f"unknown teacher kind {kind!r}; use xgboost, lightgbm or torch_mlp")
+    if kind == "additive":
+        from risk_models.teachers.additive import AdditiveTeacher
+
+        return AdditiveTeacher
+    raise ValueError(
+        f"unknown teacher kind {kind!r}; use xgboost, lightgbm, torch_mlp or additive"
+    )
 
 
 def build_teacher(kind: str, params: dict[str, Any], seed: int) -> Any:

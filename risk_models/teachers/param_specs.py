@@ -98,8 +98,24 @@ ENSEMBLE: ParamSpec = {
     "fold_order": [Options(("random", "time"))],
 }
 
+ADDITIVE: ParamSpec = {  # teachers/additive.py: the GAM / GA2M student on hard labels
+    "n_estimators": ROUNDS,
+    "learning_rate": [RATE],
+    "max_bin": [Interval(int, 2, None)],
+    "min_child_weight": [NON_NEGATIVE],
+    "reg_lambda": [NON_NEGATIVE],
+    "early_stopping_rounds": ROUNDS,
+    "min_level_count": [Interval(int, 1, None)],
+    "n_pairs": [Interval(int, 0, None)],
+    "pair_max_bin": [Interval(int, 2, None)],
+    "pair_patience": [Interval(int, 1, None)],
+    "device": [DEVICES],
+    "random_state": [SEED],
+}
+
 TEACHER_PARAMS: dict[str, ParamSpec] = {
     "xgboost": XGBOOST,
+    "additive": ADDITIVE,
     "lightgbm": LIGHTGBM,
     "torch_mlp": TORCH_MLP,
 }
