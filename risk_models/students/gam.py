@@ -16,6 +16,7 @@ training and stump-export helpers live in :mod:`risk_models.students.boosting`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from risk_models.data.inputs import check_fit_inputs, check_frame, is_categorica
 from risk_models.device import auto_threads
 from risk_models.params import validate_estimator_params
 from risk_models.students import param_specs
+from risk_models.students._ga2m_tables import clip_pair_term, clip_to_ranges, observed_ranges
 from risk_models.students.boosting import (
     DistillTarget,
     categorical_param,
@@ -52,7 +54,11 @@ class GAMStudent(DistilledStudent):
     grow with their number; levels seen fewer than ``min_level_count`` times share one pooled
     bin, which is also the table's *unknown* cell (levels never seen in training). The fitted
     model is exported to ``shape_table_``, which scores the same rows as the booster to 1e-6
-    without XGBoost.
+    without XGBoost. Its numeric edges stop at the training range of their feature
+    (:func:`clip_main_terms`; XGBoost's missing-vs-present split sits beyond the largest or
+    smallest value seen, an edge such as ``>= 872`` on a feature whose largest value is 436):
+    a value beyond the range scores as the nearest observed cell, in the table and in the
+    booster's own path alike (``main_ranges_``); values inside the range score as before.
 
     Parameters
     ----------
@@ -72,6 +78,7 @@ class GAMStudent(DistilledStudent):
     random_state : seed.
 
     Fitted attributes: ``shape_table_``, ``booster_``, ``design_``, ``n_trees_``, ``device_``,
+    ``main_ranges_`` (numeric feature -> its ``(min, max)`` in training),
     ``term_importance_`` (feature -> standard deviation of its contribution on the training
     rows, from the fit on all features), ``classes_``, ``feature_names_in_``,
     ``n_features_in_``.
@@ -240,7 +247,11 @@ class GAMStudent(DistilledStudent):
         self.booster_ = booster
         self.n_trees_ = booster.num_boosted_rounds()
         self.device_ = params["device"]
-        self.shape_table_ = export_stump_table(booster, design, student=self.kind)
+        numeric = set(design.features) - set(design.categorical)
+        self.main_ranges_ = observed_ranges(X, numeric)
+        self.shape_table_ = clip_main_terms(
+            export_stump_table(booster, design, student=self.kind), X
+        )
 
     def _verify(self) -> None:
         if self._monotone:
@@ -262,7 +273,7 @@ class GAMStudent(DistilledStudent):
         return self._stump_margin(self._frame(X), exact=exact)
 
     def _stump_margin(self, X: pd.DataFrame, *, exact: bool = True) -> np.ndarray:
-        d = self.design_.dmatrix(X)
+        d = self.design_.dmatrix(clip_to_ranges(X, self.main_ranges_))
         if not exact:
             return self.booster_.predict(d, output_margin=True).astype(np.float64)
         model = booster_json(self.booster_)
@@ -281,6 +292,14 @@ class GAMStudent(DistilledStudent):
         """The exported model: the shape table."""
         check_is_fitted(self, "shape_table_")
         return self.shape_table_
+
+
+def clip_main_terms(table: ShapeTable, X: pd.DataFrame) -> ShapeTable:
+    """``table`` with every numeric axis of its 1-D terms cut to the cells the training rows
+    ``X`` occupy, as the pair tables are (:func:`clip_pair_term`); the missing cell is kept and
+    rows inside the training range score as before."""
+    terms = tuple(clip_pair_term(t, X) if len(t.axes) == 1 else t for t in table.terms)
+    return dataclasses.replace(table, terms=terms)
 
 
 def term_importance(

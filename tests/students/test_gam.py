@@ -241,3 +241,36 @@ def test_zero_weight_rows_are_dropped_before_training(additive_frame) -> None:
     _same_table(weighted.shape_table_, dropped.shape_table_, atol=1e-6)
     with pytest.raises(ValueError, match="sample_weight is zero for every row"):
         GAMStudent().fit(X, y, sample_weight=np.zeros(len(X)))
+
+
+def test_edges_stop_at_the_training_range_and_training_range_scores_do_not_move() -> None:
+    from risk_models.students.boosting import export_stump_table
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    x = rng.uniform(0, 100, n)
+    missing = rng.random(n) < 0.2  # XGBoost splits missing from present above the largest x
+    z = np.where(missing, 1.5, -1 + 0.02 * x)
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    X = pd.DataFrame({"x": np.where(missing, np.nan, x), "w": rng.normal(size=n)})
+    model = GAMStudent(n_estimators=100, learning_rate=0.3, device="cpu").fit(X, y)
+    unclipped = export_stump_table(model.booster_, model.design_)
+    raw_edges = unclipped.term("x").axes[0].edges
+    assert raw_edges[-1] > 150  # an edge beyond the largest training value (about 2x it)
+    table = model.export()
+    for term in table.terms:  # every cell but the missing one holds training rows
+        axis = term.axes[0]
+        cells = axis.index(X[axis.feature])
+        assert set(range(axis.missing_index)) == set(cells[cells != axis.missing_index])
+    assert table.term("x").axes[0].edges == tuple(e for e in raw_edges if e <= 100)
+    np.testing.assert_array_equal(table.predict_logit(X), unclipped.predict_logit(X))
+    inside = pd.DataFrame({"x": rng.uniform(*model.main_ranges_["x"], 500),
+                           "w": rng.uniform(*model.main_ranges_["w"], 500)})  # fmt: skip
+    np.testing.assert_array_equal(table.predict_logit(inside), unclipped.predict_logit(inside))
+    beyond = pd.DataFrame({"x": [160.0, 1e6, -50.0], "w": [0.0, 0.0, 0.0]})
+    at_range = pd.DataFrame({"x": [X["x"].max(), X["x"].max(), X["x"].min()], "w": [0.0] * 3})
+    np.testing.assert_array_equal(table.predict_logit(beyond), table.predict_logit(at_range))
+    np.testing.assert_allclose(
+        table.predict_logit(beyond), model.booster_margin(beyond), rtol=0, atol=1e-6
+    )
+    assert not np.allclose(unclipped.predict_logit(beyond)[1], table.predict_logit(beyond)[1])
