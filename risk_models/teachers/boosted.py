@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from risk_models.errors import ModelFormatError
 from risk_models.params import validate_estimator_params
 from risk_models.students.shape_table import to_level_strings
 from risk_models.teachers import param_specs
+from risk_models.teachers.capacity import capacity_candidates, search_capacity
 from risk_models.xgb_utils import train_booster, xgb_device_params
 
 log = logging.getLogger(__name__)
@@ -227,8 +227,9 @@ class LGBMTeacher(_BoostedTeacher):
     ``n_jobs=0`` picks the thread count from the data size (``device.auto_threads``).
 
     ``capacity_search=True`` (with an ``eval_set``) fits the configured capacity and two
-    smaller ones (:func:`capacity_candidates`: fewer rows per leaf for small data, then
-    shallow 4-leaf trees) and keeps the one with the lowest ``eval_set`` cross-entropy, so a
+    smaller ones (:func:`~risk_models.teachers.capacity.capacity_candidates`: fewer rows per
+    leaf for small data, then shallow 4-leaf trees) and keeps the one with the lowest
+    ``eval_set`` cross-entropy (:func:`~risk_models.teachers.capacity.search_capacity`), so a
     member tuned for 30,000 rows does not underfit 1,000 (or overfit them). The choice reads
     only the rows it is given; inside the ensemble's cross-fit those are the training folds'
     own early-stopping rows. It costs at most three fits; ``capacity_choice_`` records every
@@ -325,32 +326,17 @@ class LGBMTeacher(_BoostedTeacher):
             label = np.asarray(eval_set[1], float)
             return dtrain, [lgb.Dataset(valid_frame, label=label, reference=dtrain)]
 
-        candidates = [{}]
+        candidates: list[dict[str, int]] = [{}]
         if self.capacity_search and eval_set is not None:
             candidates = capacity_candidates(self.num_leaves, self.min_child_samples, len(X))
-        self.capacity_choice_: dict[str, Any] | None = None
-        tried: list[dict[str, Any]] = []
-        booster, best_loss = None, np.inf
-        for change in candidates:
-            t0 = time.perf_counter()
-            dtrain, valid_sets = datasets()
-            fitted = lgb.train(
-                {**params, **change},
-                dtrain,
-                num_boost_round=self.n_estimators,
-                valid_sets=valid_sets,
-                callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
-                if valid_sets
-                else [],
-            )
-            loss = float(fitted.best_score["valid_0"]["cross_entropy"]) if valid_sets else 0.0
-            tried.append({**change, "valid_loss": loss, "seconds": time.perf_counter() - t0})
-            if booster is None or loss < best_loss:
-                booster, best_loss = fitted, loss
-        if len(candidates) > 1:
-            best = min(range(len(tried)), key=lambda i: tried[i]["valid_loss"])
-            self.capacity_choice_ = {"chosen": best, "candidates": tried}
-        assert booster is not None
+        self.capacity_choice_: dict[str, Any] | None
+        booster, self.capacity_choice_ = search_capacity(
+            params,
+            datasets,
+            candidates,
+            n_estimators=self.n_estimators,
+            early_stopping_rounds=self.early_stopping_rounds,
+        )
         if eval_set is not None and booster.best_iteration > 0:
             booster = lgb.Booster(
                 model_str=booster.model_to_string(num_iteration=booster.best_iteration)
@@ -386,24 +372,3 @@ class LGBMTeacher(_BoostedTeacher):
         except (lgb.basic.LightGBMError, FileNotFoundError) as exc:
             raise ModelFormatError(f"{directory / 'model.txt'}: cannot load ({exc})") from exc
         return self
-
-
-def capacity_candidates(
-    num_leaves: int, min_child_samples: int, n_rows: int
-) -> list[dict[str, int]]:
-    """The capacities ``LGBMTeacher(capacity_search=True)`` compares (changes to its params).
-
-    The configured one (no change); one with at most 15 leaves and at most ``n_rows // 50``
-    (at least 10) rows per leaf; shallow 4-leaf trees with as many rows per leaf. Duplicates
-    (when the configured capacity is already small) are dropped.
-    """
-    rows = max(10, min(int(min_child_samples), n_rows // 50))
-    out: list[dict[str, int]] = [{}]
-    for change in (
-        {"num_leaves": min(int(num_leaves), 15), "min_child_samples": rows},
-        {"num_leaves": 4, "min_child_samples": rows},
-    ):
-        same = change == {"num_leaves": num_leaves, "min_child_samples": min_child_samples}
-        if not same and change not in out:
-            out.append(change)
-    return out
