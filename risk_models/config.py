@@ -31,6 +31,7 @@ from risk_models.config_overrides import DataOverrides, apply_overrides
 from risk_models.config_sections import (
     DEFAULT_GATES,
     EvaluationConfig,
+    FraudConfig,
     GateBounds,
     RegistryConfig,
     StrictSection,
@@ -74,6 +75,9 @@ class DataConfig(StrictSection):
     monotone: dict[str, int] = Field(default_factory=dict)
     high_cardinality: Literal["drop", "refuse"] = "drop"
     date_features: tuple[str, ...] = ()
+    # Text values read as missing ("unknown") in text columns; [] reads every value as is
+    # (default: risk_models.data.contract.DEFAULT_MISSING_VALUES, kept equal by a test).
+    missing_values: tuple[str, ...] = ("?",)
 
     @model_validator(mode="after")
     def _one_source(self) -> DataConfig:
@@ -221,19 +225,54 @@ class PipelineConfig(StrictSection):
     distill: DistillConfig = DistillConfig()
     students: tuple[StudentConfig, ...]
     evaluation: EvaluationConfig = EvaluationConfig()
+    # Fraud yardsticks (alert rates, amount, costs); None = none computed (credit configs).
+    fraud: FraudConfig | None = None
     gates: dict[str, GateBounds] = Field(
         default_factory=lambda: {k: GateBounds(**v) for k, v in DEFAULT_GATES.items()}
     )
     registry: RegistryConfig
 
+    @field_validator("fraud")
+    @classmethod
+    def _amount_is_a_feature(
+        cls, v: FraudConfig | None, info: ValidationInfo
+    ) -> FraudConfig | None:
+        """``fraud.amount_column`` must be a numeric feature (when the features are known
+        before reading data; the data step checks it against the file otherwise)."""
+        data = info.data.get("data")
+        if v is None or v.amount_column is None or data is None:
+            return v
+        facts = data.column_facts()
+        name = v.amount_column
+        if facts.features is not None and name not in facts.features:
+            raise problems_error(
+                [("amount_column", f"{name!r} is not a feature; features: {list(facts.features)}")]
+            )
+        if name in facts.categorical:
+            raise problems_error(
+                [("amount_column", f"{name!r} is categorical; the amount must be numeric")]
+            )
+        return v
+
     @field_validator("gates")
     @classmethod
-    def _gate_names(cls, v: dict[str, GateBounds]) -> dict[str, GateBounds]:
-        from risk_models.evaluation.gate_policy import GATE_METRICS
+    def _gate_names(cls, v: dict[str, GateBounds], info: ValidationInfo) -> dict[str, GateBounds]:
+        from risk_models.evaluation.gate_policy import (
+            fraud_section_hint,
+            known_gate_metrics,
+            looks_like_fraud_metric,
+        )
 
         if not v:
             raise ValueError("needs at least one gate (a student is only registered through gates)")
-        check_gate_names(v, GATE_METRICS, "gate")
+        if "fraud" not in info.data:  # the fraud section has its own errors
+            v_known = {k: b for k, b in v.items() if not looks_like_fraud_metric(k)}
+            check_gate_names(v_known, known_gate_metrics(), "gate")
+            return v
+        fraud = info.data["fraud"]
+        known = known_gate_metrics(fraud.gate_metrics() if fraud is not None else None)
+        hint = "" if fraud is not None else fraud_section_hint(list(v))
+        check_gate_names(v, known, "gate", hint)
         return v
 
     @field_validator("teachers", "students")

@@ -1,7 +1,9 @@
-"""Config sections of the evaluation, gates and registry (parsed by :mod:`risk_models.config`).
+"""Config sections of the evaluation, fraud yardsticks, gates and registry (parsed by
+:mod:`risk_models.config`).
 
 Gates are rules over named metrics (``auc: {min: 0.65}``); the names are checked against the
-metrics the evaluation produces (:data:`risk_models.evaluation.gate_policy.GATE_METRICS`).
+metrics the evaluation produces (:data:`risk_models.evaluation.gate_policy.GATE_METRICS`, plus
+the fraud yardsticks of a ``fraud:`` section).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ __all__ = [
     "DEFAULT_GATES",
     "DistillCompareConfig",
     "EvaluationConfig",
+    "FraudConfig",
     "GateBounds",
     "RegistryConfig",
     "check_gate_names",
@@ -50,10 +53,12 @@ DEFAULT_GATES: dict[str, dict[str, float]] = {
 }
 
 
-def check_gate_names(v: dict[str, GateBounds], known: tuple[str, ...], what: str) -> None:
+def check_gate_names(
+    v: dict[str, GateBounds], known: tuple[str, ...], what: str, hint: str = ""
+) -> None:
     unknown = sorted(set(v) - set(known))
     if unknown:
-        raise ValueError(f"unknown {what} metric(s) {unknown}; known: {list(known)}")
+        raise ValueError(f"unknown {what} metric(s) {unknown}; known: {list(known)}{hint}")
 
 
 def gate_specs(gates: dict[str, GateBounds]) -> dict[str, dict[str, float]]:
@@ -80,6 +85,58 @@ class EvaluationConfig(StrictSection):
     distill_compare: DistillCompareConfig = DistillCompareConfig()
     # Write the audit report (HTML + JSON) at the end of every run and log it to MLflow.
     report: bool = True
+
+
+class FraudConfig(StrictSection):
+    """Fraud yardsticks in the evaluation (:mod:`risk_models.evaluation.fraud`), gateable.
+
+    Without this section a run computes none of them (credit configs). ``alert_rates``: the
+    shares of rows an analyst team reviews (top 0.5 % and 1 % by default); recall, precision
+    and the teacher-retention figures are reported at each. ``amount_column``: a numeric
+    feature holding the transaction amount (adds value-weighted recall; a missing amount counts
+    as 0). ``cost_missed`` and ``cost_alert`` (both or neither): the cost-based cut-off chosen
+    on the validation rows; a missed fraud costs ``cost_missed`` times its amount with an
+    amount column (the share of the amount lost), ``cost_missed`` without one.
+    """
+
+    alert_rates: tuple[float, ...] = (0.005, 0.01)
+    amount_column: str | None = Field(None, min_length=1)
+    cost_missed: float | None = Field(None, ge=0, strict=True)
+    cost_alert: float | None = Field(None, ge=0, strict=True)
+
+    @field_validator("alert_rates")
+    @classmethod
+    def _rates(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        from risk_models.evaluation.fraud import rate_label
+
+        if not v:
+            raise ValueError("give at least one alert rate (a share of rows, e.g. 0.005)")
+        bad = [r for r in v if not 0.0 < r < 1.0]
+        if bad:
+            raise ValueError(f"alert rates are shares of rows in (0, 1), got {bad}")
+        labels = [rate_label(r) for r in v]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"alert rates must differ (as metric names {labels})")
+        return v
+
+    @model_validator(mode="after")
+    def _both_costs(self) -> FraudConfig:
+        if (self.cost_missed is None) != (self.cost_alert is None):
+            raise ValueError("give both cost_missed and cost_alert (or neither)")
+        return self
+
+    @property
+    def has_costs(self) -> bool:
+        return self.cost_missed is not None and self.cost_alert is not None
+
+    def gate_metrics(self) -> tuple[str, ...]:
+        """The gate names this section adds (:func:`~risk_models.evaluation.gate_policy.
+        fraud_gate_metrics`)."""
+        from risk_models.evaluation.gate_policy import fraud_gate_metrics
+
+        return fraud_gate_metrics(
+            self.alert_rates, amount=self.amount_column is not None, costs=self.has_costs
+        )
 
 
 class RegistryConfig(StrictSection):

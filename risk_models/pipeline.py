@@ -308,4 +308,6 @@ def build_summary(
             }
             for fit in state.students.fits
         }
+    if state.evaluation is not None and state.evaluation.fraud is not None:
+        summary["fraud"] = state.evaluation.fraud  # fraud yardsticks (a fraud: section)
     return summary

@@ -145,3 +145,43 @@ def test_mlflow_yaml_found_here_beside_the_repository_or_defaults(tmp_path, monk
         "no mlflow.yaml in the working directory or beside the pipeline config's repository: "
         "MLflow defaults (store sqlite:///mlflow.db in the working directory)",
     )
+
+
+FRAUD = REPO / "pipelines" / "fraud.yaml"
+
+
+def test_quick_fraud_stream_is_large_enough_for_frauds_in_valid_and_test() -> None:
+    from risk_models.config_overrides import QUICK_FRAUD_ROWS
+    from risk_models.steps.data import compute_data
+
+    cfg, notes = load_run_config(FRAUD, DataOverrides(quick=True))
+    assert cfg.data.synthetic is not None and cfg.data.synthetic.n_rows == QUICK_FRAUD_ROWS
+    assert notes[0] == f"--quick: synthetic fraud stream of {QUICK_FRAUD_ROWS} rows"
+    splits = compute_data(cfg).splits
+    assert splits.method == "out_of_time" and cfg.fold_order() == "time"
+    assert splits.valid.y.sum() >= 30 and splits.test.y.sum() >= 30
+
+
+def test_amount_column_follows_the_file_and_the_flag() -> None:
+    claims = ["policy_number", "incident_date", "total_claim_amount", "fraud_reported", "age"]
+    roles = {"target": "fraud_reported", "positive_label": "Y"}
+    cfg, notes = load_run_config(FRAUD, DataOverrides(path="claims.parquet", **roles), claims)
+    assert cfg.fraud is not None and cfg.fraud.amount_column is None
+    assert cfg.fraud.cost_alert == 5.0  # the rest of the section stays
+    assert notes[-1].startswith(
+        "fraud.amount_column 'amount' dropped: claims.parquet has no such column"
+    )
+    flagged = DataOverrides(path="claims.parquet", amount_column="total_claim_amount", **roles)
+    cfg, _ = load_run_config(FRAUD, flagged, claims)
+    assert cfg.fraud is not None and cfg.fraud.amount_column == "total_claim_amount"
+    with pytest.raises(ConfigError, match=r"--amount-column 'amt': not a column of claims"):
+        load_run_config(FRAUD, DataOverrides(path="claims.parquet", amount_column="amt"), claims)
+    cfg, _ = load_run_config(CREDIT, DataOverrides(amount_column="loan_amount"))
+    assert cfg.fraud is not None and cfg.fraud.alert_rates == (0.005, 0.01)  # a default section
+
+
+def test_missing_value_flags_add_to_the_markers() -> None:
+    cfg, _ = load_run_config(CREDIT)
+    assert cfg.data.missing_values == ("?",)
+    cfg, _ = load_run_config(CREDIT, DataOverrides(missing_values=("n/a", "?")))
+    assert cfg.data.missing_values == ("?", "n/a")

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from risk_models.data.contract import DataSpec
+from risk_models.data.contract import DEFAULT_MISSING_VALUES, DataSpec
 
-__all__ = ["HIGH_CARDINALITY_MODES", "ID_LIKE_LEVELS", "ID_LIKE_SHARE", "MAX_FEATURE_LEVELS",
-           "check_feature", "check_ids", "check_target", "check_times", "listed"]  # fmt: skip
+__all__ = ["DEFAULT_MISSING_VALUES", "HIGH_CARDINALITY_MODES", "ID_LIKE_LEVELS", "ID_LIKE_SHARE",
+           "MAX_FEATURE_LEVELS", "check_feature", "check_ids", "check_target", "check_times",
+           "listed", "read_missing_markers"]  # fmt: skip
 _NUMERIC_OBJECT_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
 _DATE_KINDS = {"datetime64", "datetime", "date", "timedelta", "timedelta64"}
 
@@ -322,5 +323,82 @@ def check_feature(
             f"feature {name!r}: only one value ({_scalar(present.iloc[0])!r}) in all "
             f"{len(present)} non-missing rows; a constant carries no information, "
             "drop it from features"
+        )
+    return out
+
+
+def _is_text(s: pd.Series) -> bool:
+    dtype = s.dtype
+    return (
+        pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
+    )
+
+
+def _marker_cells(s: pd.Series, wanted: set[str]) -> np.ndarray:
+    """Whether each cell's text, stripped, is a marker (vectorised; categories once each)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        if len(s.cat.categories) == 0:
+            return np.zeros(len(s), dtype=bool)
+        levels = np.array([str(c).strip() in wanted for c in s.cat.categories], dtype=bool)
+        codes = s.cat.codes.to_numpy()
+        return np.where(codes >= 0, levels[np.maximum(codes, 0)], False)
+    text = s.astype(str).str.strip()
+    return np.asarray(text.isin(wanted).to_numpy(), dtype=bool)
+
+
+def read_missing_markers(
+    frame: pd.DataFrame,
+    columns: list[object],
+    markers: tuple[str, ...],
+    notes: list[str],
+) -> pd.DataFrame:
+    """Text cells equal to a marker (``"?"``, ``"n/a"``...; surrounding blanks ignored) become
+    missing, in the text columns among ``columns``; numeric columns are left alone.
+
+    A text column that holds only numbers once its markers are gone becomes numeric (a CSV
+    column of amounts with ``"?"`` for unknown). Each changed column adds a line to ``notes``
+    saying how many cells were turned into missing.
+
+    Parameters
+    ----------
+    frame : the table (not changed; a copy is returned when a cell changes).
+    columns : the columns to look at (features and role columns, not the excluded ones).
+    markers : the values that mean "unknown".
+    notes : appended to, one line per changed column.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    wanted = {m.strip() for m in markers}
+    if not wanted:
+        return frame
+    out = frame
+    for name in columns:
+        s = frame[name]
+        if not _is_text(s):
+            continue
+        present = s.notna().to_numpy()
+        hit = _marker_cells(s, wanted) & present
+        n_hit = int(hit.sum())
+        if not n_hit:
+            continue
+        found = sorted({str(v).strip() for v in s[hit].astype(object).unique()})
+        cleaned = s.where(~hit)
+        became = ""
+        rest = cleaned[present & ~hit]
+        if not isinstance(s.dtype, pd.CategoricalDtype) and len(rest):
+            numbers = pd.to_numeric(rest.astype(str), errors="coerce")
+            if numbers.notna().all():
+                cleaned = pd.to_numeric(cleaned.astype(object), errors="coerce").astype("float64")
+                became = "; the rest are numbers, so the column is numeric"
+        if out is frame:
+            out = frame.copy()
+        out[name] = cleaned
+        notes.append(
+            f"column {name!r}: {n_hit} of {len(s)} cells were {listed(list(found), 5)} and are "
+            f"read as missing (data.missing_values){became}"
         )
     return out

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+#: Text values read as missing unless ``data.missing_values`` says otherwise (``"?"``: the
+#: UCI convention for "unknown").
+DEFAULT_MISSING_VALUES: tuple[str, ...] = ("?",)
+
 
 @dataclass(frozen=True)
 class DataSpec:
@@ -42,6 +46,11 @@ class DataSpec:
         Feature columns holding dates (as text or dates); each becomes ``<name>_age_days``
         and ``<name>_month``. Date columns are also detected
         (:mod:`risk_models.data.date_features`).
+    missing_values:
+        Text values that mean "unknown" (default ``("?",)``): in text columns, cells equal to
+        one of them (blanks around ignored) are read as missing before any other check; ``()``
+        reads every value as it is (:func:`~risk_models.data.column_checks.
+        read_missing_markers`).
     """
 
     target: str
@@ -55,6 +64,7 @@ class DataSpec:
     exclude: tuple[str, ...] = ()
     high_cardinality: str = "drop"
     date_features: tuple[str, ...] = ()
+    missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
 
     def role_columns(self) -> tuple[str, ...]:
         """Columns that are never features: target, id, time and segment."""

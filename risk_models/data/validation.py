@@ -19,6 +19,7 @@ from risk_models.data.column_checks import (
     check_target,
     check_times,
     listed,
+    read_missing_markers,
 )
 from risk_models.data.contract import DataSpec
 from risk_models.data.date_features import ConvertedDates, expand_date_features
@@ -196,6 +197,9 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
         problems.append("the table has 0 rows; point the data path at a file with rows")
         raise DataValidationError(source, problems)
     frame = frame.reset_index(drop=True)
+    notes: list[str] = []
+    used = list(dict.fromkeys(c for c in (*spec.role_columns(), *features) if c in frame.columns))
+    frame = read_missing_markers(frame, used, tuple(spec.missing_values), notes)
 
     y, label = np.zeros(n, dtype=np.int8), spec.positive_label
     if spec.target in frame.columns:
@@ -210,7 +214,6 @@ def validate_frame(frame: pd.DataFrame, spec: DataSpec, source: str) -> Validate
     if spec.segment_column and spec.segment_column in frame.columns:
         segments = frame[spec.segment_column].to_numpy(dtype=object)
 
-    notes: list[str] = []
     converted: list[ConvertedDates] = []
     frame, features = expand_date_features(
         frame, features, tuple(spec.date_features), problems, notes, converted

@@ -5,6 +5,11 @@ The evaluation suite names its figures the way gates refer to them (``auc``, ``a
 ``monotone_violations``...; see :func:`risk_models.steps.evaluation.gate_metrics`), so a new
 metric needs a rule in the policy, never new gate code. Results reuse
 :class:`~risk_models.evaluation.gates.GateReport`.
+
+Fraud yardsticks (:func:`fraud_gate_metrics`: recall and precision at each alert rate,
+value recall, AUPRC and recall retention, cost-based cut-off figures) exist only for a config
+with a ``fraud:`` section, and their names depend on its alert rates; :func:`known_gate_metrics`
+is what a config may gate on.
 """
 
 from __future__ import annotations
@@ -19,10 +24,14 @@ from risk_models.evaluation.gates import GateCheck, GateReport
 
 __all__ = [
     "CHAMPION_METRICS",
+    "FRAUD_COST_METRICS",
     "GATE_METRICS",
     "GateRule",
     "UnknownMetricError",
     "evaluate_policy",
+    "fraud_gate_metrics",
+    "known_gate_metrics",
+    "looks_like_fraud_metric",
     "parse_rules",
 ]
 
@@ -61,6 +70,81 @@ GATE_METRICS: tuple[str, ...] = (
     "compression_ratio",
     "latency_ratio",
 )
+#: Cost-based cut-off figures (threshold chosen on the validation rows, costs on test; see
+#: :func:`risk_models.evaluation.fraud.fraud_cost_metrics`) and the teacher's cost saving minus
+#: the student's, produced when the ``fraud:`` section sets both costs.
+FRAUD_COST_METRICS = (
+    "cost_threshold",
+    "cost_alert_rate",
+    "cost_recall",
+    "cost_precision",
+    "cost_total",
+    "cost_per_1k_rows",
+    "cost_saving",
+    "cost_saving_gap",
+)
+#: Name stems of the fraud yardsticks, for the hint when a gate names one without a section.
+_FRAUD_STEMS = ("recall_at_", "precision_at_", "value_recall_at_", "recall_retention_at_",
+                "auprc_retention", "cost_")  # fmt: skip
+
+
+def fraud_gate_metrics(
+    alert_rates: Sequence[float], *, amount: bool = False, costs: bool = False
+) -> tuple[str, ...]:
+    """The fraud yardsticks' gate names for a ``fraud:`` section.
+
+    Parameters
+    ----------
+    alert_rates:
+        The section's alert rates; ``<r>`` below is each one as
+        :func:`~risk_models.evaluation.fraud.rate_label` writes it (``0.005 -> 0_5pct``).
+    amount:
+        Whether an amount column is declared (adds ``value_recall_at_<r>``).
+    costs:
+        Whether both costs are declared (adds :data:`FRAUD_COST_METRICS`).
+
+    Returns
+    -------
+    tuple of str
+        ``auprc_retention``; per rate ``recall_at_<r>``, ``precision_at_<r>``,
+        ``recall_retention_at_<r>`` (and ``value_recall_at_<r>``); then the cost figures.
+    """
+    from risk_models.evaluation.fraud import rate_label
+
+    names = ["auprc_retention"]
+    for rate in alert_rates:
+        r = rate_label(rate)
+        names += [f"recall_at_{r}", f"precision_at_{r}", f"recall_retention_at_{r}"]
+        if amount:
+            names.append(f"value_recall_at_{r}")
+    if costs:
+        names += FRAUD_COST_METRICS
+    return tuple(names)
+
+
+def known_gate_metrics(fraud: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Every name a ``gates:`` rule may use: :data:`GATE_METRICS` plus ``fraud`` (the
+    :func:`fraud_gate_metrics` of the config's ``fraud:`` section, None without one)."""
+    return GATE_METRICS + (fraud or ())
+
+
+def looks_like_fraud_metric(name: str) -> bool:
+    """Whether a gate name has the form of a fraud yardstick (``recall_at_...``, ``cost_...``)."""
+    return name.startswith(_FRAUD_STEMS)
+
+
+def fraud_section_hint(names: Sequence[str]) -> str:
+    """A sentence for unknown gate names that look like fraud yardsticks, else ``""``."""
+    fraudy = sorted(n for n in names if looks_like_fraud_metric(n))
+    if not fraudy:
+        return ""
+    return (
+        f"; {fraudy} look like fraud yardsticks: they exist with a 'fraud:' section "
+        "(alert_rates, and amount_column / cost_missed + cost_alert for value and cost "
+        "figures), for the alert rates it lists"
+    )
+
+
 #: Metrics compared with the current champion on the candidate's test rows at promotion
 #: (``<metric>_vs_champion`` = candidate minus champion).
 CHAMPION_METRICS = ("auc", "gini", "ks", "auprc", "brier", "log_loss", "ece")

@@ -52,6 +52,7 @@ def data_spec(cfg: DataConfig) -> DataSpec:
         exclude=tuple(cfg.exclude),
         high_cardinality=cfg.high_cardinality,
         date_features=tuple(cfg.date_features),
+        missing_values=tuple(cfg.missing_values),
     )
 
 
@@ -87,6 +88,13 @@ def compute_data(cfg: PipelineConfig, reporter: Reporter = QUIET) -> DataResult:
 
     reporter.say("data", "loading and validating")
     data, source = load_data(cfg)
+    if cfg.fraud is not None and cfg.fraud.amount_column is not None:
+        from risk_models.errors import DataValidationError
+        from risk_models.evaluation.fraud_suite import amount_column_problems
+
+        problems = amount_column_problems(cfg.fraud.amount_column, data.X, data.source)
+        if problems:
+            raise DataValidationError(data.source, problems)
     s = cfg.split
     splits = split_data(
         data, method=s.method, test_size=s.test_size, valid_size=s.valid_size, seed=s.seed

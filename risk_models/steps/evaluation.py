@@ -25,6 +25,7 @@ from risk_models.config import PipelineConfig
 from risk_models.evaluation.conceptual import describe_exported
 from risk_models.evaluation.distill_compare import distill_and_compare
 from risk_models.evaluation.fidelity_suite import binned_scatter, fidelity_metrics
+from risk_models.evaluation.fraud_suite import FraudInputs, fraud_gate_figures, fraud_section
 from risk_models.evaluation.gate_policy import FIDELITY_METRICS, OUTCOME_METRICS
 from risk_models.evaluation.intervals import delong_auc_ci, delong_paired
 from risk_models.evaluation.jsonable import to_json_dict, to_jsonable
@@ -34,6 +35,7 @@ from risk_models.evaluation.monotone_checks import monotonicity_checks
 from risk_models.evaluation.segments import segment_metrics
 from risk_models.evaluation.stability import csi, psi_table, stability_band
 from risk_models.steps.base import QUIET, Reporter
+from risk_models.steps.fraud_inputs import fraud_inputs
 from risk_models.students.rules import RuleSet
 from risk_models.students.shape_table import ShapeTable
 
@@ -86,7 +88,8 @@ class EvaluationInputs:
     ``p >= cutoff``); ``None`` takes the teacher's 90th percentile on test. Student train
     logits default to scoring ``X_train`` with the exported model. ``segments`` maps a
     segment column's name to its values on the test rows; ``time_train`` / ``time_test`` are
-    the time column's values (enables the by-period stability table).
+    the time column's values (enables the by-period stability table). ``fraud`` (a
+    ``fraud:`` section) adds the fraud yardsticks (:mod:`risk_models.evaluation.fraud_suite`).
     """
 
     y_train: ArrayLike
@@ -105,11 +108,13 @@ class EvaluationInputs:
     time_test: ArrayLike | None = None
     cutoff: float | None = None
     settings: EvaluationSettings = EvaluationSettings()
+    fraud: FraudInputs | None = None
 
 
 @dataclass(frozen=True)
 class EvaluationResult:
-    """The evaluation's sections, each already plain JSON (see :meth:`to_dict`)."""
+    """The evaluation's sections, each already plain JSON (see :meth:`to_dict`); ``fraud``
+    only with a ``fraud:`` section (absent from the JSON otherwise)."""
 
     cutoff: float
     samples: dict[str, Any]
@@ -121,10 +126,12 @@ class EvaluationResult:
     distill_compare: dict[str, Any] | None
     gate_metrics: dict[str, dict[str, float | None]]
     seconds: float
+    fraud: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The whole result as strict JSON (NaN as ``null``), the ``evaluation.json`` form."""
-        return to_json_dict({"format": FORMAT_NAME, "version": FORMAT_VERSION, **self.__dict__})
+        fields = {k: v for k, v in self.__dict__.items() if k != "fraud" or v is not None}
+        return to_json_dict({"format": FORMAT_NAME, "version": FORMAT_VERSION, **fields})
 
 
 def _range(values: ArrayLike | None) -> list[Any] | None:
@@ -273,6 +280,13 @@ def compute_evaluation(inputs: EvaluationInputs) -> EvaluationResult:
     compare = None
     if s.compare is not None:
         compare = distill_and_compare(inputs.X_test, y_te, sigmoid(zt_te), **s.compare).to_dict()
+    fraud = None
+    gates = _gate_metrics(outcomes, fidelity, stability, mono)
+    if inputs.fraud is not None:
+        student_test = {name: scores[name][1] for name in inputs.exported}
+        fraud = fraud_section(y_te, zt_te, student_test, inputs.fraud)
+        for name in gates:
+            gates[name].update(fraud_gate_figures(fraud, name))
     samples = {
         "n_rows": {"train": int(y_tr.size), "test": int(y_te.size)},
         "positive_rate": {"train": float(y_tr.mean()), "test": float(y_te.mean())},
@@ -290,8 +304,9 @@ def compute_evaluation(inputs: EvaluationInputs) -> EvaluationResult:
         conceptual=conceptual,
         monotonicity=to_jsonable(mono),
         distill_compare=compare,
-        gate_metrics=to_jsonable(_gate_metrics(outcomes, fidelity, stability, mono)),
+        gate_metrics=to_jsonable(gates),
         seconds=time.perf_counter() - started,
+        fraud=None if fraud is None else to_jsonable(fraud),
     )
 
 
@@ -370,6 +385,7 @@ def evaluation_inputs(
             if dc.enabled
             else None,
         ),
+        fraud=fraud_inputs(cfg, data, teachers, students),
     )
 
 

@@ -32,6 +32,9 @@ def test_auto_insurance_runs_without_edits(shared_data: Path) -> None:
         assert {f"{date}_age_days", f"{date}_month"} <= features
     assert "incident_location" not in features  # 1,000 distinct addresses in 1,000 rows
     assert [n.split(":")[0] for n in data.notes] == [
+        "column 'collision_type'",  # "?" read as missing (data.missing_values)
+        "column 'property_damage'",
+        "column 'police_report_available'",
         "feature 'policy_bind_date'",
         "feature 'incident_date'",
         "feature 'incident_location'",

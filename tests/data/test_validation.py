@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -325,6 +326,13 @@ def test_mostly_numeric_strings() -> None:
     refuses(
         frame,
         f"feature 'x': 3 of {N} non-missing rows are not numbers (e.g. '?', 'n/a!') while "
+        "the rest are; fix or blank those values, or declare the column categorical",
+        replace(SPEC, missing_values=()),
+    )
+    # "?" is read as missing by default (data.missing_values): only 'n/a!' is left to refuse.
+    refuses(
+        frame,
+        f"feature 'x': 1 of {N - 2} non-missing rows are not numbers (e.g. 'n/a!') while "
         "the rest are; fix or blank those values, or declare the column categorical",
     )
     # Declared categorical: the same column is accepted as levels.

@@ -61,3 +61,39 @@ def test_html_and_json_twin_written_atomically_agree(report_dict: dict, tmp_path
         "audit_report.html",
         "audit_report.json",
     ]
+
+
+def test_fraud_yardsticks_appear_in_the_outcomes_section(report_dict: dict) -> None:
+    import copy
+
+    import numpy as np
+
+    from risk_models.evaluation.fraud_suite import FraudInputs, fraud_section
+    from risk_models.evaluation.jsonable import to_jsonable
+
+    assert "Fraud yardsticks" not in render_html(report_dict)  # none without a fraud section
+    rng = np.random.default_rng(0)
+    y = (rng.random(300) < 0.1).astype(int)
+    z = {n: rng.normal(size=300) + 2 * y for n in ["teacher", *report_dict["students"]]}
+    students = {n: v for n, v in z.items() if n != "teacher"}
+    inputs = FraudInputs(
+        alert_rates=(0.005, 0.01),
+        amount_column="amount",
+        amount_test=rng.random(300) * 100,
+        amount_valid=rng.random(300) * 100,
+        cost_missed=1.0,
+        cost_alert=5.0,
+        y_valid=y,
+        teacher_valid_logit=z["teacher"],
+        student_valid_logits=students,
+    )
+    doc = copy.deepcopy(report_dict)
+    doc["evaluation"]["fraud"] = to_jsonable(fraud_section(y, z["teacher"], students, inputs))
+    html = render_html(doc)
+    outcomes = html[html.index('<section id="outcomes">') : html.index('<section id="stability">')]
+    assert f"Fraud yardsticks (test: {int(y.sum())} frauds)" in outcomes
+    assert "<th>recall at 0.5 %</th>" in outcomes and "<th>value recall at 1.0 %</th>" in outcomes
+    kept = doc["evaluation"]["fraud"]["retention"]
+    first = next(iter(kept))
+    assert f"{100 * kept[first]['auprc_retention']:.1f} %" in outcomes
+    assert "an alert costs 5.000" in outcomes
