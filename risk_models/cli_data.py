@@ -92,6 +92,13 @@ def data_synth(kind: str, output: Path, rows: int | None, seed: int) -> None:
 @click.option("--categorical", multiple=True, help="Categorical column (repeatable).")
 @click.option("--exclude", multiple=True, help="Column to leave out (repeatable).")
 @click.option("--monotone", multiple=True, metavar="COL=+1|-1", help="Direction (repeatable).")
+@click.option(
+    "--missing-value",
+    "missing_values",
+    multiple=True,
+    metavar="TEXT",
+    help='Also read this text as missing (repeatable; "?" always is).',
+)
 def data_validate(
     path: Path,
     target: str,
@@ -102,6 +109,7 @@ def data_validate(
     categorical: tuple[str, ...],
     exclude: tuple[str, ...],
     monotone: tuple[str, ...],
+    missing_values: tuple[str, ...],
 ) -> None:
     """Check a file (or partitioned Parquet folder) against the data contract; report every
     problem at once."""
@@ -118,6 +126,7 @@ def data_validate(
             segment_column=segment_column,
             exclude=exclude,
             monotone=parse_monotone_flags(monotone),
+            missing_values=tuple(dict.fromkeys(("?", *missing_values))),
         )
         v = validate_file(path, spec)
     except RiskModelsError as exc:
