@@ -9,6 +9,7 @@ of neighbouring intervals that end with the same integer points.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from risk_models.data.inputs import is_categorical
+from risk_models.data.inputs import check_frame, is_categorical
 from risk_models.distill.loss import distillation_grad_hess, distillation_row_loss
 from risk_models.students._scorecard_points import feature_points
 from risk_models.students.binning import FeatureBins, bin_categorical, bin_numeric, numeric_bins
@@ -202,3 +203,56 @@ def _merge_flat_steps(
         out[f] = numeric_bins(f, edges, missing_own=fb.missing_own, missing_anchor=anchor)
         changed = True
     return out if changed else None
+
+
+#: Bins, intercept and per-feature bin coefficients of one card fit.
+CardFit = tuple[dict[str, FeatureBins], float, dict[str, np.ndarray]]
+
+#: Smallest bin ceiling the scorecard's bins path tries.
+BINS_PATH_START = 4
+
+
+def validation_loss(fitted: Any, eval_set: Any, features: list[str]) -> float:
+    """Mean log loss of the eval target under a card's unrounded log-odds."""
+    bins, b0, coef = fitted
+    Xv = check_frame(eval_set[0], owner="ScorecardStudent", columns=features)
+    q = np.asarray(eval_set[1], dtype=np.float64).ravel()
+    if q.shape != (len(Xv),) or not np.all((q >= 0) & (q <= 1)):
+        raise ValueError(f"eval_set target must be {len(Xv)} outcomes or probabilities in [0, 1]")
+    z = np.full(len(Xv), float(b0))
+    for f, fb in bins.items():
+        z += np.asarray(coef[f])[fb.bin_index(Xv[f])]
+    return float(np.mean(np.logaddexp(0.0, z) - q * z))
+
+
+def fit_bins_path(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    alpha: float,
+    T: float,
+    mono: dict[str, int],
+    eval_set: Any,
+    candidates: list[int],
+    features: list[str],
+    **fit: Any,
+) -> tuple[CardFit, int, list[dict[str, float]]]:
+    """:func:`fit_bins_and_coef` at each bin ceiling of ``candidates``; with more than one, the
+    fit with the lowest :func:`validation_loss` on ``eval_set`` (the smaller ceiling on a tie).
+
+    Returns the fit, its ceiling and the path (``max_bins`` and ``valid_loss`` per candidate).
+    """
+    path: list[dict[str, float]] = []
+    best: tuple[float, int, Any] | None = None
+    for b in candidates:
+        fitted = fit_bins_and_coef(X, y, t, w, alpha, T, mono, max_bins=b, **fit)
+        if len(candidates) == 1:
+            return fitted, b, path
+        loss = validation_loss(fitted, eval_set, features)
+        path.append({"max_bins": b, "valid_loss": loss})
+        if best is None or loss < best[0]:
+            best = (loss, b, fitted)
+    if best is None:
+        raise ValueError("the bins path needs at least one candidate")
+    return best[2], best[1], path

@@ -66,6 +66,7 @@ SCORECARD: ParamSpec = {
     "l2": [NON_NEGATIVE],
     "calibrate": [Boolean()],
     "refine_rounds": [Interval(int, 0, None)],
+    "bins_path": [Boolean()],
     "random_state": [SEED, RandomStateInstance(), None],
 }
 

@@ -53,8 +53,8 @@ from risk_models.distill.loss import teacher_logit
 from risk_models.evaluation.calibration import fit_platt
 from risk_models.params import validate_estimator_params
 from risk_models.students import param_specs
+from risk_models.students._scorecard_bins import BINS_PATH_START, fit_bins_path
 from risk_models.students._scorecard_bins import fit_bin_coefficients as fit_bin_coefficients
-from risk_models.students._scorecard_bins import fit_bins_and_coef
 from risk_models.students._scorecard_points import BASE_ROW as BASE_ROW
 from risk_models.students._scorecard_points import (
     POINTS_TABLE_FORMAT,
@@ -140,6 +140,10 @@ class ScorecardStudent(DistilledStudent):
     calibrate : fit the PD to outcomes with a Platt map on the points (see ``fit``).
     refine_rounds : backfitting rounds that re-bin every feature on its partial working
         response (0 = bins from the teacher's marginal log-odds only).
+    bins_path : with ``eval_set``, ``max_bins`` is a ceiling: cards with at most 4, 6, ...,
+        ``max_bins`` bins per feature are fitted and the one whose (unrounded) log-odds
+        have the lowest validation log loss against the eval target is kept (fewer bins on
+        a tie). Only the training and validation rows are read. ``False``: ``max_bins``.
     random_state : seed of the binning trees (ties only).
 
     Attributes
@@ -155,10 +159,14 @@ class ScorecardStudent(DistilledStudent):
         ``count_mask`` marks; ``n_transfer`` counts the others).
     shape_table_ : the exported :class:`ShapeTable` (log-odds of bad = the calibrated PD).
     features_ : feature names in fit order.
+    max_bins_ : the bin ceiling used (chosen on validation with ``bins_path``).
+    bins_path_ : ``[{"max_bins": b, "valid_loss": ...}, ...]`` of the path (empty without).
     """
 
     kind = "scorecard"
-    fit_options = frozenset({"count_mask"})
+    # soft_eval: the pipeline passes the teacher's out-of-fold probabilities of the validation
+    # rows as the eval target (the bins path and the Platt calibration read it)
+    fit_options = frozenset({"count_mask", "soft_eval"})
     _parameter_constraints = param_specs.SCORECARD
 
     def __init__(
@@ -174,6 +182,7 @@ class ScorecardStudent(DistilledStudent):
         l2: float = 1e-3,
         calibrate: bool = True,
         refine_rounds: int = 2,
+        bins_path: bool = True,
         random_state: int = 0,
     ) -> None:
         self.max_bins = max_bins
@@ -187,6 +196,7 @@ class ScorecardStudent(DistilledStudent):
         self.l2 = l2
         self.calibrate = calibrate
         self.refine_rounds = refine_rounds
+        self.bins_path = bins_path
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -257,10 +267,11 @@ class ScorecardStudent(DistilledStudent):
             q, t, alpha = None, np.zeros(len(X)), 1.0
         else:
             t = teacher_logit(q)
-        bins, b0, coef = fit_bins_and_coef(
-            X, y_arr, t, w, alpha, T, mono, max_bins=self.max_bins,
-            min_bin_share=self.min_bin_share, refine_rounds=self.refine_rounds, l2=self.l2,
-            factor=self.factor_, random_state=self.random_state,
+        (bins, b0, coef), self.max_bins_, self.bins_path_ = fit_bins_path(
+            X, y_arr, t, w, alpha, T, mono, eval_set, self._bin_candidates(eval_set is not None),
+            list(self.features_), min_bin_share=self.min_bin_share,
+            refine_rounds=self.refine_rounds, l2=self.l2, factor=self.factor_,
+            random_state=self.random_state,
         )  # fmt: skip
         self.bins_ = bins
         self.coef_ = coef
@@ -279,6 +290,12 @@ class ScorecardStudent(DistilledStudent):
             self.features_, counts,
         )  # fmt: skip
         return self
+
+    def _bin_candidates(self, has_eval: bool) -> list[int]:
+        top = int(self.max_bins)
+        if not (self.bins_path and has_eval):
+            return [top]
+        return sorted({*range(min(BINS_PATH_START, top), top, 2), top})
 
     # ------------------------------------------------------------ points + PD
     def _set_points(self) -> None:

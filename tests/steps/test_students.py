@@ -81,7 +81,7 @@ def test_fit_options_are_declared_not_guessed() -> None:
 
     for kind in STUDENT_KINDS:
         assert student_class(kind).fit_options <= FIT_OPTIONS
-    assert student_class("scorecard").fit_options == {"count_mask"}
+    assert student_class("scorecard").fit_options == {"count_mask", "soft_eval"}
 
 
 def test_boosted_students_early_stop_on_the_teachers_out_of_fold_validation_scores(
