@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -139,7 +140,7 @@ class SplitConfig(StrictSection):
 
 class TeacherConfig(StrictSection):
     name: str
-    kind: Literal["xgboost", "lightgbm", "torch_mlp"]
+    kind: Literal["xgboost", "lightgbm", "torch_mlp", "additive"]
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = _seed()
 
@@ -180,9 +181,18 @@ class TransferConfig(StrictSection):
     """MUNGE transfer set: extra unlabelled rows labelled by the full teacher ensemble."""
 
     n_rows: int = Field(0, ge=0, strict=True)
+    # Scale with the book: at most per_train_row transfer rows per training row (n_rows caps).
+    per_train_row: float | None = Field(None, gt=0)
     swap_prob: float = Field(0.5, ge=0, le=1, strict=True)
     jitter: float = Field(1.0, gt=0, strict=True)
     seed: int = _seed()
+
+    def rows_for(self, n_train: int) -> int:
+        """Transfer rows for ``n_train`` training rows: ``n_rows``, or with ``per_train_row``
+        the smaller of ``n_rows`` and ``ceil(per_train_row * n_train)``."""
+        if self.per_train_row is None:
+            return self.n_rows
+        return min(self.n_rows, math.ceil(self.per_train_row * n_train))
 
 
 class TailConfig(StrictSection):

@@ -95,15 +95,16 @@ def compute_soft_labels(
                 times=train.times if order == "time" else None,
                 fold_order=order,
             )
-    if d.transfer.n_rows:
-        reporter.say("soft_labels", f"labelling {d.transfer.n_rows} transfer rows")
+    n_transfer = d.transfer.rows_for(train.n_rows)
+    if n_transfer:
+        reporter.say("soft_labels", f"labelling {n_transfer} transfer rows")
     tail = tail_focus(d.tail, cfg.split.seed)
     training = build_training_set(
         train.X,
         train.y,
         soft,
         teacher=ensemble,
-        transfer_rows=d.transfer.n_rows,
+        transfer_rows=n_transfer,
         swap_prob=d.transfer.swap_prob,
         jitter=d.transfer.jitter,
         seed=d.transfer.seed,
@@ -168,6 +169,8 @@ def log_soft_labels(
             "temperature": result.soft.temperature,
             "alpha": d.alpha,
             "transfer.n_rows": d.transfer.n_rows,
+            "transfer.per_train_row": str(d.transfer.per_train_row),
+            "transfer.rows_made": result.training.n_transfer,
             "transfer.swap_prob": d.transfer.swap_prob,
             "transfer.jitter": d.transfer.jitter,
             "fold_order": cfg.fold_order(),
