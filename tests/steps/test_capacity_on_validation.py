@@ -29,3 +29,19 @@ def test_shuffled_test_labels_give_the_same_pair_path(tiny_cfg, tiny_run) -> Non
     assert again.model.pair_path_ == fit.model.pair_path_
     assert again.exported.to_dict() == fit.exported.to_dict()
     assert again.metrics["auc"] != fit.metrics["auc"]  # the test rows did change
+
+
+def test_shuffled_test_labels_give_the_same_scorecard_bins(tiny_cfg, tiny_run) -> None:
+    state, _ = tiny_run
+    scfg = StudentConfig(name="card", kind="scorecard", params={"max_bins": 10})
+    fit = fit_student(scfg, tiny_cfg, state.data, state.soft_labels, state.teachers)
+    splits = state.data.splits
+    rng = np.random.default_rng(1)
+    shuffled_test = replace(splits.test, y=rng.permutation(splits.test.y))
+    data = replace(state.data, splits=replace(splits, test=shuffled_test))
+    again = fit_student(scfg, tiny_cfg, data, state.soft_labels, state.teachers)
+    assert [r["max_bins"] for r in fit.model.bins_path_] == [4, 6, 8, 10]  # ran on validation
+    assert again.model.bins_path_ == fit.model.bins_path_
+    assert again.model.max_bins_ == fit.model.max_bins_
+    assert again.exported.to_dict() == fit.exported.to_dict()
+    assert again.metrics["auc"] != fit.metrics["auc"]
