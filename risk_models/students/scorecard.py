@@ -289,6 +289,7 @@ class ScorecardStudent(DistilledStudent):
             self.bins_, self.points_, self.base_points_, self._scaling(), self.calibration_,
             self.features_, counts,
         )  # fmt: skip
+        self.shape_table_.metadata.update(max_bins=self.max_bins_, bins_path=self.bins_path_)
         return self
 
     def _bin_candidates(self, has_eval: bool) -> list[int]:
