@@ -1,9 +1,13 @@
-"""GA2M pair-path settings on tuning seeds: how many pairs to keep (issue 9, item 3).
+"""Student capacity settings on tuning seeds: GA2M pairs, scorecard bins (issue 9, item 3).
 
 Usage::
 
     python benchmarks/pair_path_tuning.py --dataset taiwan --seeds 100 101 \
         [--out benchmarks/results/pair_path_tuning.json]
+    python benchmarks/pair_path_tuning.py --student scorecard --dataset german \
+        --seeds 100 101 102 --out benchmarks/results/scorecard_bins_tuning_german.json
+
+With ``--student scorecard`` the variants are the scorecard's ``max_bins`` instead.
 
 For each seed the pipeline's own steps run once (data, cross-fitted teachers, soft labels, as
 ``riskdistill run`` with ``pipelines/credit.yaml``); then the config's ``ga2m`` student is
@@ -38,30 +42,34 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "share0_pat3": {"pair_min_gain": 0.0, "pair_patience": 3},
     "fixed20": {"pair_min_gain": 0.0, "pair_patience": 1000},
 }
+SCORECARD_VARIANTS: dict[str, dict[str, Any]] = {
+    f"max_bins{b}": {"max_bins": b} for b in (4, 6, 8, 10, 12)
+}
 
 
-def run(dataset: str, seed: int, config: str) -> dict[str, Any]:
+def run(dataset: str, seed: int, config: str, student: str = "ga2m") -> dict[str, Any]:
     ds = DATASETS[dataset]
     cfg = load_config(config, ds, seed)
     t0 = time.perf_counter()
     data = compute_data(cfg)
     teachers = compute_teachers(cfg, data)
     soft = compute_soft_labels(cfg, data, teachers)
-    base = next(s for s in cfg.students if s.kind == "ga2m")
+    base = next(s for s in cfg.students if s.kind == student)
+    variants = VARIANTS if student == "ga2m" else SCORECARD_VARIANTS
     out: dict[str, Any] = {
         "seed": seed,
         "teacher_auc": teachers.metrics["ensemble"]["auc"],
         "setup_seconds": time.perf_counter() - t0,
         "variants": {},
     }
-    for name, extra in VARIANTS.items():
+    for name, extra in variants.items():
         scfg = base.model_copy(update={"params": {**base.params, **extra}})
         t1 = time.perf_counter()
         fit = fit_student(scfg, cfg, data, soft, teachers)
         out["variants"][name] = {
             "valid_auc": fit.valid_metrics["auc"],
             "test_auc": fit.metrics["auc"],
-            "n_pairs": len(fit.model.pairs_),
+            "n_pairs": len(getattr(fit.model, "pairs_", ())),
             "fit_seconds": time.perf_counter() - t1,
         }
         print(seed, name, {k: round(v, 4) for k, v in out["variants"][name].items()}, flush=True)
@@ -72,15 +80,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dataset", default="taiwan", choices=sorted(DATASETS))
     ap.add_argument("--seeds", type=int, nargs="+", default=[100, 101])
+    ap.add_argument("--student", default="ga2m", choices=["ga2m", "scorecard"])
     ap.add_argument("--config", default=str(Path(__file__).parents[1] / "pipelines/credit.yaml"))
     ap.add_argument("--out", type=Path, default=RESULTS / "pair_path_tuning.json")
     a = ap.parse_args()
     if any(s < 100 for s in a.seeds):
         ap.error("pair-path settings are chosen on tuning seeds (100-104) only")
-    runs = [run(a.dataset, s, a.config) for s in a.seeds]
+    runs = [run(a.dataset, s, a.config, a.student) for s in a.seeds]
     doc = {
-        "command": f"python benchmarks/pair_path_tuning.py --dataset {a.dataset} --seeds "
-        + " ".join(map(str, a.seeds)),
+        "command": f"python benchmarks/pair_path_tuning.py --student {a.student} "
+        f"--dataset {a.dataset} --seeds " + " ".join(map(str, a.seeds)),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, 2 cores (shared)",
         "dataset": a.dataset,
