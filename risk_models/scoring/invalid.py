@@ -11,7 +11,10 @@
     levels in the unknown bin, and name the problems in a ``flags`` column.
 
 The problems are those of :mod:`risk_models.scoring.tablescore.policy`, found by the same code
-in both commands.
+in both commands. Text that the model's training read as missing (its declared markers,
+``metadata["missing_values"]``, ``"?"`` by default; :mod:`risk_models.scoring.tablescore.
+markers`) is missing here too, before the checks: never an unseen level nor ``wrong_type``, and
+the frame returned holds those cells as missing.
 
 A model with date inputs (:mod:`risk_models.scoring.tablescore.dates`) reads the raw date column:
 the frame returned holds ``<col>_age_days`` / ``<col>_month`` derived from it with the model's
@@ -30,6 +33,7 @@ import pandas as pd
 from risk_models.errors import DataValidationError
 from risk_models.scoring.tablescore.columns import level_column, numeric_column
 from risk_models.scoring.tablescore.dates import read_dates
+from risk_models.scoring.tablescore.markers import marker_cells
 from risk_models.scoring.tablescore.policy import POLICIES, Problems, find_problems
 
 _WHAT = {
@@ -47,17 +51,45 @@ def frame_problems(model: Any, frame: pd.DataFrame) -> Problems:
     :class:`~risk_models.students.rules.RuleSet` (or their compiled form).
     """
     compiled = getattr(model, "compiled", model)
-    dates = read_dates(compiled.date_inputs, frame, compiled.kinds)
+    marks = compiled.missing_markers
+    dates = read_dates(compiled.date_inputs, frame, compiled.kinds, marks)
     cols = {  # a missing column is the scorer's to refuse, by name
         f: dates[f]
         if f in dates
-        else numeric_column(frame[f])
+        else numeric_column(frame[f], marks)
         if kind == "numeric"
-        else level_column(frame[f])
+        else level_column(frame[f], marks)
         for f, kind in compiled.kinds.items()
         if f in dates or f in frame.columns
     }
     return find_problems(compiled, cols, len(frame))
+
+
+def without_markers(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the model's markers read as missing in the input columns it reads
+    (text cells only; ``frame`` itself is left unchanged, a copy is returned when one changes)."""
+    compiled = getattr(model, "compiled", model)
+    marks = compiled.missing_markers
+    if not marks:
+        return frame
+    out = frame
+    for c in compiled.input_kinds:
+        if c not in frame.columns or pd.api.types.is_numeric_dtype(frame[c].dtype):
+            continue
+        s = frame[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            hit = marker_cells(list(s.cat.categories.astype(str)), marks)
+            codes = s.cat.codes.to_numpy()
+            rows = np.where(codes >= 0, np.append(hit, False)[codes], False)
+        else:
+            present = s.notna().to_numpy()
+            rows = np.zeros(len(s), dtype=bool)
+            rows[present] = marker_cells(s[present].astype(str).tolist(), marks)
+        if rows.any():
+            if out is frame:
+                out = frame.copy()
+            out[c] = s.where(~rows)
+    return out
 
 
 def with_date_features(model: Any, frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
@@ -119,7 +151,7 @@ def apply_invalid_policy(
     """
     if on_invalid not in POLICIES:
         raise ValueError(f"on_invalid must be one of {list(POLICIES)}, got {on_invalid!r}")
-    frame = with_date_features(model, frame, source=source)
+    frame = with_date_features(model, without_markers(model, frame), source=source)
     dates = {d.column for d in getattr(model, "compiled", model).date_inputs}
     problems = frame_problems(model, frame)
     if not problems.found:

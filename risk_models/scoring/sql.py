@@ -12,8 +12,11 @@ tie rounds to even), so the SQL picks the same cell as NumPy. Literals carry 17 
 digits in exponent form (read as doubles). Term sums run left to right, so log-odds agree with
 the Python path to about 1e-15; points lost are the same arithmetic in the same order.
 Categorical columns are compared as text (``CAST(x AS VARCHAR)``): store integer codes as
-integers or text, not as ``1.0``. Missing values are SQL ``NULL``. The SQL applies no
-invalid-value policy: ``+-inf`` falls in the top/bottom bin, unseen levels in the unknown bin.
+integers or text, not as ``1.0``. Missing values are SQL ``NULL``; so is a categorical value
+equal to one of the model's declared markers (``metadata["missing_values"]``, ``"?"`` by
+default; blanks around ignored), as in the Python scorers. The SQL applies no invalid-value
+policy: ``+-inf`` falls in the top/bottom bin, unseen levels (like levels seen too rarely for a
+cell of their own) in the unknown bin.
 
 A model with date inputs (``metadata["date_inputs"]``: features derived from a raw date column
 with a stored reference date) is refused, naming the column: SQL engines parse date text
@@ -193,6 +196,16 @@ def _rules_parts(r: CompiledRules, k: int) -> dict[str, Any]:
     return {"cells": cells, "terms": [], "logit": logit, "points": "NULL", "feats": feats}
 
 
+def _src_column(feature: str, model: CompiledTable | CompiledRules) -> str:
+    """A feature as the scoring CTEs read it: a categorical's markers become ``NULL``."""
+    x = _q(feature)
+    marks = model.missing_markers
+    if not marks or model.kinds.get(feature) != "categorical":
+        return x
+    listed = ", ".join(_s(m) for m in marks)
+    return f"CASE WHEN TRIM(CAST({x} AS VARCHAR(4000))) IN ({listed}) THEN NULL ELSE {x} END AS {x}"
+
+
 def table_sql(
     document: dict[str, Any],
     *,
@@ -226,7 +239,7 @@ def table_sql(
     cut = resolve_cutoff(model.metadata)["pd"]
     ids = [_q(c) for c in id_columns]
     feats_used = sorted({f for f in model.kinds}, key=list(model.features).index)
-    src_cols = ", ".join([*ids, *(_q(f) for f in feats_used)])
+    src_cols = ", ".join([*ids, *(_src_column(f, model) for f in feats_used)])
     ctes = [f"src AS (SELECT {src_cols} FROM {_q(table) if '.' not in table else table})"]
     ctes.append(f"cells AS (SELECT src.*, {', '.join(parts['cells'])} FROM src)")
     terms = ", ".join(parts["terms"])

@@ -15,6 +15,7 @@ from risk_models.data.date_features import attach_date_inputs
 from risk_models.distill.loss import teacher_logit
 from risk_models.evaluation.fidelity import fidelity
 from risk_models.evaluation.metrics import classification_metrics
+from risk_models.scoring.tablescore.markers import attach_missing_values
 from risk_models.steps.base import QUIET, LogContext, Logged, Reporter
 from risk_models.steps.data import DataResult
 from risk_models.steps.soft_labels import SoftLabelResult
@@ -123,6 +124,7 @@ def fit_student(
     logit = np.asarray(model.decision_function(test.X), dtype=float)
     p = expit(logit)
     exported = attach_date_inputs(model.export(), splits.train.dates)  # reference dates
+    exported = attach_missing_values(exported, splits.train.spec.missing_values)  # "?" markers
     diff = np.abs(logit - np.asarray(model.trainer_logit(test.X)))
     facts: dict[str, Any] = {
         "n_train_rows": training.n_real,

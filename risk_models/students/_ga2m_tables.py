@@ -78,7 +78,8 @@ def _feature_block(
     if feature in design.categorical:
         levels = design.categorical[feature]
         block = design.category_grid(feature)[:, None]  # levels, missing, unknown (pooled)
-        return Axis(feature, "categorical", levels=levels), idx, block
+        pooled = design.pooled_levels.get(feature, ())  # rare training levels: known
+        return Axis(feature, "categorical", levels=levels, pooled_levels=pooled), idx, block
     edges = sorted(thresholds.get(idx[0], set()))
     below = float(np.nextafter(np.float32(edges[0]), np.float32(-np.inf))) if edges else 0.0
     reps = np.asarray([below, *edges, np.nan], dtype=np.float32)[:, None]

@@ -216,7 +216,12 @@ def export_stump_table(booster: Any, design: AdditiveDesign, *, student: str = "
             arr = np.zeros(len(grid), dtype=np.float64)
             for tree in cat_trees.get(col, []):
                 arr += route_leaf_values(tree, grid)
-            axis = Axis(feature, "categorical", levels=design.categorical[feature])
+            axis = Axis(
+                feature,
+                "categorical",
+                levels=design.categorical[feature],
+                pooled_levels=design.pooled_levels.get(feature, ()),
+            )
         else:
             st = by_col.get(col, [])
             edges = sorted({s[1] for s in st})

@@ -11,11 +11,15 @@ Codes of a categorical feature with ``K`` kept levels (sorted):
 * ``K``: the pooled bin ``OTHER_LEVEL``: rarer training levels and levels never seen in
   training (the shape table's *unknown* cell takes this bin's value);
 * NaN: missing (the table's missing cell).
+
+The rarer training levels are kept by name (``pooled_levels``): the exported axes record them
+(:attr:`~risk_models.students.shape_table.Axis.pooled_levels`), so the scorers score them in
+the pooled cell as known levels and flag only levels never seen in training as unseen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,6 +50,8 @@ class AdditiveDesign:
     categorical_has_missing: dict[str, bool]
     features: tuple[str, ...]
     pooled: dict[str, int]  # categorical feature -> number of rare training levels pooled
+    #: categorical feature -> the rare training levels pooled (sorted), by name
+    pooled_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def fit(cls, X: pd.DataFrame, *, min_level_count: int = 1) -> AdditiveDesign:
@@ -60,18 +66,20 @@ class AdditiveDesign:
         cats: dict[str, tuple[str, ...]] = {}
         has_missing: dict[str, bool] = {}
         pooled: dict[str, int] = {}
+        pooled_levels: dict[str, tuple[str, ...]] = {}
         for col in X.columns:
             s = X[col]
             if is_categorical(s):
                 lv = to_level_strings(s)
                 counts = lv.value_counts(dropna=True)
-                kept = counts.index[counts.to_numpy() >= min_level_count]
-                cats[col] = tuple(sorted(str(v) for v in kept))
-                pooled[col] = int(len(counts) - len(kept))
+                common = counts.to_numpy() >= min_level_count
+                cats[col] = tuple(sorted(str(v) for v in counts.index[common]))
+                pooled_levels[col] = tuple(sorted(str(v) for v in counts.index[~common]))
+                pooled[col] = len(pooled_levels[col])
                 has_missing[col] = bool(lv.isna().any())
             else:
                 numeric.append(col)
-        return cls(tuple(numeric), cats, has_missing, tuple(X.columns), pooled)
+        return cls(tuple(numeric), cats, has_missing, tuple(X.columns), pooled, pooled_levels)
 
     @property
     def columns(self) -> tuple[DummyColumn, ...]:

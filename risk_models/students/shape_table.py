@@ -10,7 +10,11 @@ Binning conventions (so that tables reproduce XGBoost exactly):
   ``edges[k-1] <= x < edges[k]`` (bin 0 is ``x < edges[0]``, the last bin ``x >= edges[-1]``);
   the final index (``len(edges) + 1``) is the missing bin (NaN);
 * categorical axes index the listed levels, then a missing bin (NaN), then an unknown bin
-  (a level never seen in training).
+  (a level never seen in training). Levels seen in training too rarely for a cell of their own
+  share the unknown bin; the axis names them in ``pooled_levels`` (JSON key of the same name,
+  absent when there are none), so the scorers treat them as known levels (scored in that bin
+  without an ``unseen_level`` flag). A table without the key pools nothing by name: every level
+  outside ``levels`` is unseen, as before.
 """
 
 from __future__ import annotations
@@ -59,6 +63,17 @@ class Axis:
     kind: Literal["numeric", "categorical"]
     edges: tuple[float, ...] = ()
     levels: tuple[str, ...] = ()
+    #: Training levels scored in the unknown bin (too rare for their own cell): known, not unseen.
+    pooled_levels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.pooled_levels and self.kind != "categorical":
+            raise ModelFormatError(f"axis of {self.feature!r}: only categorical axes pool levels")
+        both = sorted(set(self.pooled_levels) & set(self.levels))
+        if both:
+            raise ModelFormatError(
+                f"axis of {self.feature!r}: level(s) {both} are both a cell and pooled"
+            )
 
     @property
     def size(self) -> int:
@@ -98,6 +113,8 @@ class Axis:
             d["edges"] = [float(v) for v in self.edges]
         else:
             d["levels"] = list(self.levels)
+            if self.pooled_levels:
+                d["pooled_levels"] = list(self.pooled_levels)
         return d
 
     @classmethod
@@ -108,7 +125,13 @@ class Axis:
         edges = tuple(float(v) for v in d.get("edges", ()))
         if any(b <= a for a, b in itertools.pairwise(edges)):
             raise ModelFormatError(f"axis of {d['feature']!r}: edges must increase strictly")
-        return cls(d["feature"], kind, edges, tuple(str(v) for v in d.get("levels", ())))
+        return cls(
+            d["feature"],
+            kind,
+            edges,
+            tuple(str(v) for v in d.get("levels", ())),
+            tuple(str(v) for v in d.get("pooled_levels", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -163,7 +186,11 @@ class ShapeTable:
         return CompiledTable(
             self.intercept,
             [
-                (t.name, [(a.feature, a.kind, a.edges, a.levels) for a in t.axes], t.values)
+                (
+                    t.name,
+                    [(a.feature, a.kind, a.edges, a.levels, a.pooled_levels) for a in t.axes],
+                    t.values,
+                )
                 for t in self.terms
             ],
             self.features,

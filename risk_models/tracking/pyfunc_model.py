@@ -14,7 +14,10 @@ numeric columns are scored in the missing/unknown bin and named in ``flags``; ``
 such rows get empty scores and their reasons in ``flags``) and ``cutoff`` (a PD; default the
 model's). A model trained on a date column reads that raw column (text or datetime) and derives
 its ``<col>_age_days`` / ``<col>_month`` with the reference date stored in the model
-(``tablescore.dates``; the raw column wins over derived columns of the input).
+(``tablescore.dates``; the raw column wins over derived columns of the input). Text that the
+training read as missing (the model's ``missing_values`` markers, ``"?"`` by default) is missing
+here too, and a level seen in training but pooled (an axis's ``pooled_levels``) is known: only
+levels never seen in training are flagged ``unseen_level``.
 """
 
 from __future__ import annotations

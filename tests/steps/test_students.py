@@ -99,3 +99,12 @@ def test_boosted_students_early_stop_on_the_teachers_out_of_fold_validation_scor
     assert student_class("gam").fit_options == {"soft_eval"}
     assert "soft_eval" in student_class("ga2m").fit_options
     assert "soft_eval" not in student_class("nam").fit_options  # calibrates on 0/1 labels
+
+
+def test_exported_students_carry_the_declared_missing_markers(tiny_run) -> None:
+    from risk_models.scoring.tablescore.markers import missing_markers
+
+    state, _ = tiny_run
+    assert state.data.splits.train.spec.missing_values == ("?",)  # the default
+    for fit in state.students.by_name().values():  # shape table and rule set alike
+        assert missing_markers(fit.exported.to_dict()["metadata"]) == ("?",)

@@ -7,7 +7,8 @@ all become ``"1"``; ``None``/NaN are missing. Both are computed once per feature
 every term (and every reason code) that reads the feature.
 
 Each also records what the caller's invalid-value policy needs: text in a numeric column
-(``wrong_type``) and ``+-inf`` (``infinite``).
+(``wrong_type``) and ``+-inf`` (``infinite``). Text equal to one of the model's declared
+markers (``markers``, :mod:`.markers`; blanks around ignored) reads as missing in both.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .markers import marker_cells
 
 #: ``pandas.api.types.infer_dtype`` results whose values can be factorised directly: no mix
 #: of booleans with numbers (``True == 1`` would merge two different level strings).
@@ -141,11 +144,12 @@ class NumericColumn:
         )
 
 
-def numeric_column(values: Any) -> NumericColumn:
+def numeric_column(values: Any, markers: tuple[str, ...] = ()) -> NumericColumn:
     """Read a numeric feature: numbers as they are, missing (and text) as NaN.
 
     The values are those of ``pd.to_numeric(values, errors="coerce")``; text that is not a
-    number is flagged in ``wrong_type``.
+    number is flagged in ``wrong_type``, unless it is blank, ``nan``/``null``-like or one of
+    ``markers`` (a missing value).
     """
     wrong = None
     if is_arrow(values):
@@ -159,7 +163,7 @@ def numeric_column(values: Any) -> NumericColumn:
         elif pa.types.is_boolean(t):
             raw = _arrow_to_pandas(values).astype("float64").to_numpy()
         else:
-            raw, wrong = _parse_arrow_text(values)
+            raw, wrong = _parse_arrow_text(values, markers)
     else:
         s = values if isinstance(values, pd.Series) else pd.Series(values)
         dt = s.dtype
@@ -170,7 +174,7 @@ def numeric_column(values: Any) -> NumericColumn:
         ):
             raw = s.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
-            raw, wrong = _parse_numbers(s)
+            raw, wrong = _parse_numbers(s, markers)
     if raw.dtype.kind not in "iuf" or raw.dtype.itemsize > 8:
         raw = raw.astype(np.float64)
     raw = np.ascontiguousarray(raw)
@@ -181,7 +185,9 @@ def numeric_column(values: Any) -> NumericColumn:
     return NumericColumn(raw, wrong, inf)
 
 
-def _parse_arrow_text(values: Any) -> tuple[np.ndarray, np.ndarray | None]:
+def _parse_arrow_text(
+    values: Any, markers: tuple[str, ...] = ()
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Numbers stored as Arrow text (CSV columns): one vectorised cast, else row by row."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -192,10 +198,12 @@ def _parse_arrow_text(values: Any) -> tuple[np.ndarray, np.ndarray | None]:
             return np.asarray(cast.to_numpy(zero_copy_only=False), dtype=np.float64), None
         except pa.ArrowInvalid:
             pass  # some text is not a number
-    return _parse_numbers(_arrow_to_pandas(values))
+    return _parse_numbers(_arrow_to_pandas(values), markers)
 
 
-def _parse_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+def _parse_numbers(
+    s: pd.Series, markers: tuple[str, ...] = ()
+) -> tuple[np.ndarray, np.ndarray | None]:
     s = s.reset_index(drop=True)
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
@@ -205,6 +213,9 @@ def _parse_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     if wrong.any() and s.dtype == object:  # a blank or "nan" text is a missing value
         text = s.astype(str).str.strip().str.lower().to_numpy()
         wrong &= ~np.isin(text, ["", "nan", "none", "null", "na", "<na>"])
+    if wrong.any() and markers:  # declared markers: missing, not wrong_type
+        rows = np.flatnonzero(wrong)
+        wrong[rows[marker_cells(s.iloc[rows].astype(str).tolist(), markers)]] = False
     return x64, wrong if wrong.any() else None
 
 
@@ -218,6 +229,15 @@ class LevelColumn:
     def masked(self, rows: np.ndarray) -> LevelColumn:
         """A copy where ``rows`` (bool) read as missing."""
         return LevelColumn(np.where(rows, -1, self.codes), self.uniques)
+
+    def without_markers(self, markers: tuple[str, ...]) -> LevelColumn:
+        """This column with every level equal to one of ``markers`` (stripped) read as missing."""
+        if not markers or not self.uniques:
+            return self
+        hit = np.append(marker_cells(self.uniques, markers), False)  # code -1 stays missing
+        if not hit.any():
+            return self
+        return LevelColumn(np.where(hit[self.codes], -1, self.codes), self.uniques)
 
 
 def _from_factorised(codes: np.ndarray, uniques: Any) -> LevelColumn:
@@ -233,8 +253,13 @@ def _from_factorised(codes: np.ndarray, uniques: Any) -> LevelColumn:
     return LevelColumn(codes, strings)
 
 
-def level_column(values: Any) -> LevelColumn:
-    """Read a categorical feature as codes into its distinct level strings."""
+def level_column(values: Any, markers: tuple[str, ...] = ()) -> LevelColumn:
+    """Read a categorical feature as codes into its distinct level strings (a level equal to
+    one of ``markers``, blanks around ignored, is missing)."""
+    return _level_column(values).without_markers(markers)
+
+
+def _level_column(values: Any) -> LevelColumn:
     if is_arrow(values):
         import pyarrow as pa
         import pyarrow.compute as pc

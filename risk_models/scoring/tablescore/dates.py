@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import NumericColumn, column_names, get_column, is_arrow
+from .markers import marker_cells
 
 __all__ = [
     "METADATA_KEY",
@@ -87,13 +88,17 @@ def parse_dates(values: Any) -> pd.Series:
     return s.astype("datetime64[us]")
 
 
-def not_dates(values: Any, dates: pd.Series) -> np.ndarray:
-    """Rows holding a value (not blank, ``nan`` or ``null`` text) that did not parse as a date."""
+def not_dates(values: Any, dates: pd.Series, markers: tuple[str, ...] = ()) -> np.ndarray:
+    """Rows holding a value (not blank, ``nan`` or ``null`` text, nor one of ``markers``) that
+    did not parse as a date."""
     s = _series(values)
     bad = s.notna().to_numpy() & dates.isna().to_numpy()
     if bad.any() and not pd.api.types.is_datetime64_any_dtype(s.dtype):
         text = s.astype(str).str.strip().str.lower().to_numpy()
         bad &= ~np.isin(text, _MISSING_TEXT)
+        if bad.any() and markers:
+            rows = np.flatnonzero(bad)
+            bad[rows[marker_cells(s.iloc[rows].astype(str).tolist(), markers)]] = False
     return np.asarray(bad, dtype=bool)
 
 
@@ -127,10 +132,14 @@ class DateInput:
     def derived(self) -> tuple[str, str]:
         return self.age_feature, self.month_feature
 
-    def derive(self, values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(age_days, month, not_a_date)`` of raw values, with the stored reference."""
+    def derive(
+        self, values: Any, markers: tuple[str, ...] = ()
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(age_days, month, not_a_date)`` of raw values, with the stored reference (a value
+        equal to one of ``markers`` is missing, not a non-date)."""
         dates = parse_dates(values)
-        return age_days(dates, self.reference), month_of(dates), not_dates(values, dates)
+        bad = not_dates(values, dates, markers)
+        return age_days(dates, self.reference), month_of(dates), bad
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, as stored in ``metadata["date_inputs"]``."""
@@ -198,12 +207,16 @@ def input_kinds(kinds: Mapping[str, str], inputs: Iterable[DateInput]) -> dict[s
 
 
 def read_dates(
-    inputs: Iterable[DateInput], data: Any, wanted: Iterable[str]
+    inputs: Iterable[DateInput],
+    data: Any,
+    wanted: Iterable[str],
+    markers: tuple[str, ...] = (),
 ) -> dict[str, NumericColumn]:
     """The derived features in ``wanted`` whose raw date column is in ``data``.
 
     Each is a numeric column whose ``source`` is the raw column and whose ``wrong_type`` marks
-    the values that are not dates (they read as missing).
+    the values that are not dates (they read as missing; a value equal to one of ``markers``
+    is missing without being marked).
     """
     want = set(wanted)
     present = set(column_names(data))
@@ -212,7 +225,7 @@ def read_dates(
         used = [f for f in d.derived if f in want]
         if not used or d.column not in present:
             continue
-        age, month, bad = d.derive(get_column(data, d.column))
+        age, month, bad = d.derive(get_column(data, d.column), markers)
         wrong = bad if bad.any() else None
         for f, values in ((d.age_feature, age), (d.month_feature, month)):
             if f in want:

@@ -8,7 +8,8 @@ Four problems are found per feature, per row:
 ``infinite_value``
     ``+inf`` or ``-inf`` in a numeric feature (training refuses them);
 ``unseen_level``
-    a categorical level the model never saw in training;
+    a categorical level the model never saw in training (a level seen too rarely for a cell of
+    its own is known: it scores in the pooled cell, unflagged; see ``known_levels``);
 ``missing_value``
     a missing value where the model's missing cell had no training rows (known when the table
     records ``cell_counts``, as scorecards do; every other missing value has a fitted bin).
@@ -90,13 +91,18 @@ def _missing_cells(model: Any) -> dict[str, bool]:
     return out
 
 
-def _known_levels(model: Any) -> dict[str, set[str]]:
+def _known_levels(model: Any) -> dict[str, frozenset[str]]:
+    """Feature -> the levels seen in training (the compiled model's ``known_levels``)."""
+    known = getattr(model, "known_levels", None)
+    if known is not None:
+        return dict(known)
     if hasattr(model, "categories"):
-        return {f: set(v) for f, v in model.categories.items()}
-    out: dict[str, set[str]] = {}
+        return {f: frozenset(v) for f, v in model.categories.items()}
+    out: dict[str, frozenset[str]] = {}
     for ax in model.axes:
         if ax.kind == "categorical":
-            out[ax.feature] = out.get(ax.feature, set(ax.levels)) & set(ax.levels)
+            lv = frozenset(ax.levels)
+            out[ax.feature] = out[ax.feature] & lv if ax.feature in out else lv
     return out
 
 
@@ -117,10 +123,11 @@ def find_problems(model: Any, cols: dict[str, NumericColumn | LevelColumn], n: i
             if col.wrong_type is not None:
                 missing &= ~col.wrong_type
         else:
-            lv = known.get(f, set())
+            lv = known.get(f, frozenset())
             bad = np.asarray([u not in lv for u in col.uniques] + [False], dtype=bool)
-            if bad.any():
-                found.append((f, "unseen_level", bad[col.codes]))
+            rows = bad[col.codes] if bad.any() else None  # a marker's unique has no row left
+            if rows is not None and rows.any():
+                found.append((f, "unseen_level", rows))
             if supported.get(f, True):
                 continue
             missing = col.codes < 0

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .columns import LevelColumn, NumericColumn, get_column, level_column, numeric_column
 from .dates import date_inputs, input_kinds, read_dates
+from .markers import missing_markers
 
 NOT_ON_PATH = "(not tested on this row's path)"
 
@@ -82,6 +83,8 @@ class CompiledRules:
         self.kinds = {
             f: "categorical" if f in self.categories else "numeric" for f in self.features
         }
+        self.known_levels = {f: frozenset(lv) for f, lv in self.categories.items()}
+        self.missing_markers = missing_markers(self.metadata)
         self.date_inputs = date_inputs(self.metadata)
         self.input_kinds = input_kinds(self.kinds, self.date_inputs)
         self.logits = np.asarray(
@@ -106,13 +109,15 @@ class CompiledRules:
         """Every feature a condition tests, as a numeric or level column (a feature derived
         from a date column in ``data`` is derived from it, see :mod:`.dates`)."""
         tested = self.tested_features()
-        dates = read_dates(self.date_inputs, data, [f for f in tested if f not in self.categories])
+        marks = self.missing_markers
+        numeric = [f for f in tested if f not in self.categories]
+        dates = read_dates(self.date_inputs, data, numeric, marks)
         return {
             f: dates[f]
             if f in dates
-            else level_column(get_column(data, f))
+            else level_column(get_column(data, f), marks)
             if f in self.categories
-            else numeric_column(get_column(data, f))
+            else numeric_column(get_column(data, f), marks)
             for f in tested
         }
 

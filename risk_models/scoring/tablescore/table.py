@@ -7,7 +7,8 @@ The arithmetic is that of :class:`risk_models.students.shape_table.ShapeTable`, 
   CPU cache; NaN takes the missing index ``len(edges) + 1``;
 * a categorical axis maps the column's distinct level strings to its levels once per chunk
   (``pandas.Index.get_indexer``), then every row through that small lookup; missing values take
-  ``len(levels)``, unseen levels ``len(levels) + 1``;
+  ``len(levels)``, other levels ``len(levels) + 1`` (the unknown cell: levels never seen in
+  training, and the axis's ``pooled_levels``, seen too rarely for a cell of their own);
 * a term's contribution is a gather from its flattened table; the log-odds sum the terms in the
   order NumPy's pairwise ``sum(axis=1)`` uses, so the result is bit-identical to the reference
   ``intercept + column_stack(contributions).sum(axis=1)``.
@@ -27,6 +28,7 @@ import pandas as pd
 from .codes import axis_labels
 from .columns import LevelColumn, NumericColumn, level_column, numeric_column
 from .dates import date_inputs, input_kinds, read_dates
+from .markers import missing_markers
 
 #: Rows per block: the index and contribution buffers of a block stay in the CPU cache.
 BLOCK = 16_384
@@ -64,7 +66,7 @@ class AxisKernel:
 
     @property
     def unknown_index(self) -> int:
-        """Index of levels never seen in training (categorical axes only)."""
+        """Index of levels without a cell: never seen in training, or pooled (categorical)."""
         return len(self.levels) + 1
 
     def labels(self) -> list[str]:
@@ -214,14 +216,19 @@ class CompiledTable:
     ----------
     intercept : log-odds added to every row.
     terms : ``(name, axes, values)`` per term; each axis a ``(feature, kind, edges, levels)``
-        tuple, ``values`` an array shaped by the axes' sizes.
+        tuple, or ``(feature, kind, edges, levels, pooled_levels)``; ``values`` an array shaped
+        by the axes' sizes.
     features : the table's input features, in order (reasons are ranked in this order on ties).
     metadata : the table's metadata (``points``, ``points_base``, ``points_factor``,
-        ``cell_counts``, ``cutoff``, ``score_baseline``, ``date_inputs`` are read).
+        ``cell_counts``, ``cutoff``, ``score_baseline``, ``date_inputs``, ``missing_values``
+        are read).
 
     ``kinds`` maps each feature a term reads to ``"numeric"`` or ``"categorical"``;
     ``input_kinds`` is what a scoring input must hold: the same, with the features derived from
-    a date column replaced by that column (``"date"``, see :mod:`.dates`).
+    a date column replaced by that column (``"date"``, see :mod:`.dates`). ``known_levels``
+    maps each categorical feature to the levels seen in training on every axis over it (a
+    cell's level or a pooled one); any other level is ``unseen_level``. ``missing_markers``
+    are the texts read as missing (:mod:`.markers`).
     """
 
     kind = "shape_table"
@@ -229,7 +236,7 @@ class CompiledTable:
     def __init__(
         self,
         intercept: float,
-        terms: Sequence[tuple[str, Sequence[tuple[str, str, Sequence[float], Sequence[str]]], Any]],
+        terms: Sequence[tuple[str, Sequence[Sequence[Any]], Any]],
         features: Sequence[str],
         metadata: dict[str, Any] | None = None,
     ) -> None:
@@ -239,12 +246,16 @@ class CompiledTable:
         self.axes: list[AxisKernel] = []
         keys: dict[tuple[Any, ...], int] = {}
         self.terms: list[TermKernel] = []
+        known: dict[str, frozenset[str]] = {}
         for name, axes, values in terms:
             pos = []
-            for feature, kind, edges, levels in axes:
+            for feature, kind, edges, levels, *pooled in axes:
                 ax = AxisKernel(
                     str(feature), str(kind), tuple(float(v) for v in edges), tuple(levels)
                 )
+                if ax.kind == "categorical":
+                    seen = frozenset((*ax.levels, *(str(v) for v in (pooled[0] if pooled else ()))))
+                    known[ax.feature] = known[ax.feature] & seen if ax.feature in known else seen
                 if ax.key not in keys:
                     keys[ax.key] = len(self.axes)
                     self.axes.append(ax)
@@ -258,6 +269,8 @@ class CompiledTable:
         for ax in self.axes:
             kinds.setdefault(ax.feature, ax.kind)
         self.kinds = kinds
+        self.known_levels = known
+        self.missing_markers = missing_markers(self.metadata)
         self.date_inputs = date_inputs(self.metadata)
         self.input_kinds = input_kinds(kinds, self.date_inputs)
 
@@ -273,6 +286,7 @@ class CompiledTable:
                         a["kind"],
                         a.get("edges", ()),
                         [str(v) for v in a.get("levels", ())],
+                        [str(v) for v in a.get("pooled_levels", ())],
                     )
                     for a in t["axes"]
                 ],
@@ -288,13 +302,14 @@ class CompiledTable:
         from a date column in ``data`` is derived from it, see :mod:`.dates`)."""
         from .columns import get_column
 
-        dates = read_dates(self.date_inputs, data, self.kinds)
+        marks = self.missing_markers
+        dates = read_dates(self.date_inputs, data, self.kinds, marks)
         return {
             f: dates[f]
             if f in dates
-            else numeric_column(get_column(data, f))
+            else numeric_column(get_column(data, f), marks)
             if kind == "numeric"
-            else level_column(get_column(data, f))
+            else level_column(get_column(data, f), marks)
             for f, kind in self.kinds.items()
         }
 
