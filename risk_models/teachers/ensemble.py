@@ -47,9 +47,7 @@ def teacher_class(kind: str) -> type[Any]:
         from risk_models.teachers.additive import AdditiveTeacher
 
         return AdditiveTeacher
-    raise ValueError(
-        f"unknown teacher kind {kind!r}; use xgboost, lightgbm, torch_mlp or additive"
-    )
+    raise ValueError(f"unknown teacher kind {kind!r}; use xgboost, lightgbm, torch_mlp or additive")
 
 
 def build_teacher(kind: str, params: dict[str, Any], seed: int) -> Any:
