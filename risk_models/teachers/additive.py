@@ -83,28 +83,13 @@ class AdditiveTeacher(LogOddsClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _student(self) -> Any:
+        """The GAM (``n_pairs=0``) or GA2M student these params describe."""
         from risk_models.students.ga2m import GA2MStudent
         from risk_models.students.gam import GAMStudent
 
-        common = {
-            "n_estimators": self.n_estimators,
-            "learning_rate": self.learning_rate,
-            "max_bin": self.max_bin,
-            "min_child_weight": self.min_child_weight,
-            "reg_lambda": self.reg_lambda,
-            "early_stopping_rounds": self.early_stopping_rounds,
-            "min_level_count": self.min_level_count,
-            "device": self.device,
-            "random_state": self.random_state,
-        }
-        if self.n_pairs == 0:
-            return GAMStudent(**common)
-        return GA2MStudent(
-            **common,
-            n_pairs=self.n_pairs,
-            pair_max_bin=self.pair_max_bin,
-            pair_patience=self.pair_patience,
-        )
+        cls = GAMStudent if self.n_pairs == 0 else GA2MStudent
+        names = set(cls._get_param_names())
+        return cls(**{k: v for k, v in self.get_params().items() if k in names})
 
     def fit(
         self,

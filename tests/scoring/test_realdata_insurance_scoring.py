@@ -6,8 +6,6 @@ Skipped without ../shared/data. The spec is the README's fraud run on this file.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -15,17 +13,9 @@ from risk_models.data import DataSpec, split_data, validate_file
 from risk_models.scoring.batch import score_batch
 from risk_models.scoring.tablescore.markers import attach_missing_values
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 FILE = "auto_insurance_claims.parquet"
 
-pytestmark = pytest.mark.realdata
-
-
-@pytest.fixture(scope="module")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data not present (fresh clone); real-data tests run in CI")
-    return SHARED_DATA
+pytestmark = pytest.mark.realdata  # shared_data (tests/conftest.py) skips without ../shared/data
 
 
 def test_insurance_rows_are_refused_only_for_levels_never_seen_in_training(
