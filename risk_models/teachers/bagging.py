@@ -11,6 +11,7 @@ rows, every model sees more data, the K-model average is smoother, and the out-o
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -68,6 +69,23 @@ class BaggedMember:
         )
 
 
+def fold_estimator(estimator: Any, k: int) -> Any:
+    """An unfitted copy of ``estimator`` for fold ``k``, with its own random seed.
+
+    A member's integer ``random_state`` seeds fold ``k`` with a stream derived from
+    ``(random_state, k)`` (:class:`numpy.random.SeedSequence`): the fold models of one member
+    start from different initialisations, so one unlucky seed (a neural net that stops after a
+    few epochs on 1,000 rows) is averaged out rather than repeated in every fold, and two members
+    with seeds 0 and 1 never share a fold seed.
+    """
+    model = clone(estimator)
+    seed = model.get_params().get("random_state")
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        derived = int(np.random.SeedSequence([int(seed), k]).generate_state(1)[0] >> 1)
+        model.set_params(random_state=derived)
+    return model
+
+
 def cross_fit_member(
     estimator: Any,
     X: pd.DataFrame,
@@ -85,6 +103,8 @@ def cross_fit_member(
     ``early_stopping_fraction`` of *those* rows, so the held-out fold plays no part in its
     fit: its out-of-fold scores are honest (they are used as soft labels and to fit the
     ensemble weights and calibration). ``on_fold(k, n_folds)`` is called after each fold.
+    An estimator with a ``settled(fold_models)`` method is asked after each fold which
+    estimator the next folds fit (``LGBMTeacher`` fixes its capacity after a few searches).
 
     With ``times`` (event time per row), ``folds`` are time blocks
     (:func:`~risk_models.data.time_folds.time_blocks`) and the folds chain forward: block
@@ -107,11 +127,14 @@ def cross_fit_member(
         fit_idx, stop_idx = train_test_split(
             rest, test_size=early_stopping_fraction, stratify=y[rest], random_state=seed + k
         )
-        model = clone(estimator).fit(
+        model = fold_estimator(estimator, k).fit(
             X.iloc[fit_idx], y[fit_idx], eval_set=(X.iloc[stop_idx], y[stop_idx])
         )
         oof[held] = model.decision_function(X.iloc[held])
         models.append(model)
+        settle = getattr(estimator, "settled", None)
+        if settle is not None:  # e.g. a capacity searched on the first folds, then fixed
+            estimator = settle(models)
         if on_fold is not None:
             on_fold(k, n_folds)
     return BaggedMember(models, getattr(estimator, "kind", type(estimator).__name__)), oof
@@ -128,19 +151,17 @@ def _forward_fit_member(
 ) -> tuple[BaggedMember, np.ndarray]:
     from risk_models.data.time_folds import forward_folds, latest_slice
 
-    def fitted(rows: np.ndarray) -> Any:
+    def fitted(rows: np.ndarray, model: Any) -> Any:
         fit_idx, stop_idx = latest_slice(rows, times, fraction)
-        return clone(estimator).fit(
-            X.iloc[fit_idx], y[fit_idx], eval_set=(X.iloc[stop_idx], y[stop_idx])
-        )
+        return model.fit(X.iloc[fit_idx], y[fit_idx], eval_set=(X.iloc[stop_idx], y[stop_idx]))
 
     oof = np.full(len(X), np.nan)
     n_blocks = int(blocks.max()) + 1
     for k, past, held in forward_folds(blocks):
-        oof[held] = fitted(past).decision_function(X.iloc[held])
+        oof[held] = fitted(past, fold_estimator(estimator, k)).decision_function(X.iloc[held])
         if on_fold is not None:
             on_fold(k - 1, n_blocks)
-    final = fitted(np.arange(len(X)))
+    final = fitted(np.arange(len(X)), clone(estimator))
     if on_fold is not None:
         on_fold(n_blocks - 1, n_blocks)
     return BaggedMember([final], getattr(estimator, "kind", type(estimator).__name__)), oof

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from risk_models.atomic import atomic_path, atomic_write_text, read_json
@@ -24,7 +24,7 @@ from risk_models.errors import ModelFormatError
 from risk_models.params import validate_estimator_params
 from risk_models.students.shape_table import to_level_strings
 from risk_models.teachers import param_specs
-from risk_models.teachers.capacity import capacity_candidates, search_capacity
+from risk_models.teachers.capacity import capacity_candidates, search_capacity, settle_capacity
 from risk_models.xgb_utils import train_booster, xgb_device_params
 
 log = logging.getLogger(__name__)
@@ -234,6 +234,11 @@ class LGBMTeacher(_BoostedTeacher):
     only the rows it is given; inside the ensemble's cross-fit those are the training folds'
     own early-stopping rows. It costs at most three fits; ``capacity_choice_`` records every
     candidate's loss and seconds.
+
+    In the ensemble's cross-fit, only the first ``capacity_folds`` fold models search; the other
+    folds fit the capacity with the lowest validation loss summed over those searches
+    (:meth:`settled`, :func:`~risk_models.teachers.capacity.settle_capacity`), which roughly
+    halves the member's fit time over 10 folds. ``capacity_folds=0``: every fold searches.
     """
 
     kind = "lightgbm"
@@ -258,6 +263,7 @@ class LGBMTeacher(_BoostedTeacher):
         n_jobs: int = 0,
         random_state: int = 0,
         capacity_search: bool = False,
+        capacity_folds: int = 3,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -276,6 +282,7 @@ class LGBMTeacher(_BoostedTeacher):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.capacity_search = capacity_search
+        self.capacity_folds = capacity_folds
 
     def fit(
         self,
@@ -346,6 +353,26 @@ class LGBMTeacher(_BoostedTeacher):
         self.device_ = "cpu"
         log.info("LGBMTeacher: LightGBM on cpu")
         return self
+
+    def settled(self, fold_models: list[Any]) -> LGBMTeacher:
+        """The estimator the next cross-fit folds fit, given the fold models fitted so far.
+
+        Once ``capacity_folds`` fold models have searched, a copy fixed at the capacity with the
+        lowest summed validation loss (search off; the later fold models' saved params show the
+        capacity they were fixed at); otherwise ``self``.
+        """
+        if not self.capacity_search or len(fold_models) != self.capacity_folds:
+            return self
+        settled = settle_capacity([getattr(m, "capacity_choice_", None) for m in fold_models])
+        if settled is None:
+            return self
+        log.info(
+            "LGBMTeacher: capacity %s fixed for the remaining folds (summed validation loss %s)",
+            settled["change"] or "as configured",
+            [round(v, 5) for v in settled["summed_valid_loss"]],
+        )
+        fixed: LGBMTeacher = clone(self).set_params(**settled["change"], capacity_search=False)
+        return fixed
 
     def decision_function(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "booster_")

@@ -5,6 +5,10 @@
 through :func:`search_capacity`, and keeps the booster with the lowest ``eval_set``
 cross-entropy. The choice reads only the rows it is given; inside the ensemble's cross-fit those
 are the training folds' own early-stopping rows.
+
+Inside a cross-fit the search need not be repeated on every fold:
+:func:`settle_capacity` sums each candidate's validation loss over the first folds' searches,
+and the remaining folds fit only the winner (``LGBMTeacher(capacity_folds=...)``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["capacity_candidates", "search_capacity"]
+__all__ = ["capacity_candidates", "search_capacity", "settle_capacity"]
 
 
 def capacity_candidates(
@@ -90,3 +94,22 @@ def search_capacity(
         choice = {"chosen": best, "candidates": tried}
     assert booster is not None
     return booster, choice
+
+
+def settle_capacity(choices: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The candidate change with the lowest validation loss summed over several searches.
+
+    ``choices`` are the ``capacity_choice_`` records of fold models that each ran
+    :func:`search_capacity` on their own early-stopping rows (candidates in the same order).
+    Summing over folds judges each capacity on several disjoint validation slices instead of
+    one, which on small data (90 early-stopping rows a fold on 1,000 rows) is far less noisy.
+    Returns ``None`` when any fold had a single candidate (nothing to settle).
+    """
+    if not choices or any(c is None for c in choices):
+        return None
+    records = [c["candidates"] for c in choices if c is not None]
+    n = min(len(r) for r in records)
+    summed = [sum(float(r[i]["valid_loss"]) for r in records) for i in range(n)]
+    best = int(np.argmin(summed))
+    change = {k: v for k, v in records[0][best].items() if k not in ("valid_loss", "seconds")}
+    return {"change": change, "chosen": best, "summed_valid_loss": summed, "n_folds": len(records)}

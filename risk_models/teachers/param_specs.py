@@ -69,6 +69,7 @@ LIGHTGBM: ParamSpec = {
     "n_jobs": THREADS,
     "random_state": [SEED],
     "capacity_search": [Boolean()],
+    "capacity_folds": [Interval(int, 0, None)],
 }
 
 TORCH_MLP: ParamSpec = {
