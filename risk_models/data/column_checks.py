@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from risk_models.data.contract import DEFAULT_MISSING_VALUES, DataSpec
+from risk_models.scoring.tablescore.markers import marker_cells
 
 __all__ = ["DEFAULT_MISSING_VALUES", "HIGH_CARDINALITY_MODES", "ID_LIKE_LEVELS", "ID_LIKE_SHARE",
            "MAX_FEATURE_LEVELS", "check_feature", "check_ids", "check_target", "check_times",
@@ -337,15 +338,18 @@ def _is_text(s: pd.Series) -> bool:
 
 
 def _marker_cells(s: pd.Series, wanted: set[str]) -> np.ndarray:
-    """Whether each cell's text, stripped, is a marker (vectorised; categories once each)."""
+    """Whether each cell is a marker, by the scorers' own rule
+    (:func:`~risk_models.scoring.tablescore.markers.marker_cells`), tested once per distinct
+    value (per category for a categorical column)."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        if len(s.cat.categories) == 0:
-            return np.zeros(len(s), dtype=bool)
-        levels = np.array([str(c).strip() in wanted for c in s.cat.categories], dtype=bool)
-        codes = s.cat.codes.to_numpy()
-        return np.where(codes >= 0, levels[np.maximum(codes, 0)], False)
-    text = s.astype(str).str.strip()
-    return np.asarray(text.isin(wanted).to_numpy(), dtype=bool)
+        codes, levels = s.cat.codes.to_numpy(), list(s.cat.categories)
+    else:
+        codes, uniques = pd.factorize(s)
+        levels = list(uniques)
+    if not levels:
+        return np.zeros(len(s), dtype=bool)
+    hits = marker_cells(levels, wanted)
+    return np.where(codes >= 0, hits[np.maximum(codes, 0)], False)
 
 
 def read_missing_markers(
