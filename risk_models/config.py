@@ -140,7 +140,7 @@ class SplitConfig(StrictSection):
 
 class TeacherConfig(StrictSection):
     name: str
-    kind: Literal["xgboost", "lightgbm", "torch_mlp", "additive"]
+    kind: Literal["xgboost", "lightgbm", "torch_mlp", "additive", "linear"]
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = _seed()
 

@@ -36,7 +36,7 @@ def test_every_bad_field_is_reported_with_its_yaml_path() -> None:
     text = str(err.value)
     assert text.startswith("credit.yaml: 4 problem(s) in config:")
     assert "students[0].params: unknown gam parameter(s) ['max_bins']" in text
-    kinds = "'xgboost', 'lightgbm', 'torch_mlp' or 'additive'"
+    kinds = "'xgboost', 'lightgbm', 'torch_mlp', 'additive' or 'linear'"
     assert f"teachers[1].kind: Input should be {kinds}" in text
     assert "split.test_size: Input should be less than 1" in text
     assert "distill.n_foldz: unknown field (check spelling" in text
@@ -140,7 +140,7 @@ def test_bad_parameter_values_are_all_refused_at_load_by_yaml_path() -> None:
         "split.seed: Input should be greater than or equal to 0",
         "teachers[0].params.num_leaves: must be an integer in [2, 131072], got 31.5",
         "teachers[0].params.subsample: must be in (0, 1], got 0",
-        "teachers[1].kind: Input should be 'xgboost', 'lightgbm', 'torch_mlp' or 'additive'",
+        "teachers[1].kind: Input should be 'xgboost', 'lightgbm', 'torch_mlp', 'additive' or 'linear'",
         "teachers[2].params.hidden_sizes[1]: must be an integer >= 1, got 0",
         "teachers[2].params.dropout: must be in [0, 1), got 1.5",
         "teachers[2].params.weight_decay: must be a number >= 0, got '1e-4' (text, not a "

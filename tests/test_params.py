@@ -33,6 +33,7 @@ ESTIMATORS = [
     ("risk_models.teachers.boosted", "LGBMTeacher", TEACHER_PARAMS["lightgbm"]),
     ("risk_models.teachers.torch_mlp", "TorchMLPTeacher", TEACHER_PARAMS["torch_mlp"]),
     ("risk_models.teachers.additive", "AdditiveTeacher", TEACHER_PARAMS["additive"]),
+    ("risk_models.teachers.linear", "LinearTeacher", TEACHER_PARAMS["linear"]),
     ("risk_models.teachers.ensemble", "TeacherEnsemble", ENSEMBLE),
 ]
 

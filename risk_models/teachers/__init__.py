@@ -10,6 +10,7 @@ _NAMES = {
     "LGBMTeacher": "boosted",
     "TorchMLPTeacher": "torch_mlp",
     "AdditiveTeacher": "additive",
+    "LinearTeacher": "linear",
     "TeacherEnsemble": "ensemble",
     "BaggedMember": "bagging",
     "build_teacher": "ensemble",

@@ -22,7 +22,7 @@ from risk_models.teachers import param_specs
 
 log = logging.getLogger(__name__)
 
-TeacherKind = Literal["xgboost", "lightgbm", "torch_mlp", "additive"]
+TeacherKind = Literal["xgboost", "lightgbm", "torch_mlp", "additive", "linear"]
 
 
 def teacher_class(kind: str) -> type[Any]:
@@ -47,7 +47,13 @@ def teacher_class(kind: str) -> type[Any]:
         from risk_models.teachers.additive import AdditiveTeacher
 
         return AdditiveTeacher
-    raise ValueError(f"unknown teacher kind {kind!r}; use xgboost, lightgbm, torch_mlp or additive")
+    if kind == "linear":
+        from risk_models.teachers.linear import LinearTeacher
+
+        return LinearTeacher
+    raise ValueError(
+        f"unknown teacher kind {kind!r}; use xgboost, lightgbm, torch_mlp, additive or linear"
+    )
 
 
 def build_teacher(kind: str, params: dict[str, Any], seed: int) -> Any:

@@ -114,9 +114,20 @@ ADDITIVE: ParamSpec = {  # teachers/additive.py: the GAM / GA2M student on hard 
     "random_state": [SEED],
 }
 
+LINEAR: ParamSpec = {  # teachers/linear.py: ridge logistic on splines + one-hot levels
+    "n_bins": [Interval(int, 2, None)],
+    "min_level_count": [Interval(int, 1, None)],
+    "c_min": [POSITIVE],
+    "c_max": [POSITIVE],
+    "n_strengths": [Interval(int, 1, None)],
+    "max_iter": [Interval(int, 1, None)],
+    "random_state": [SEED],
+}
+
 TEACHER_PARAMS: dict[str, ParamSpec] = {
     "xgboost": XGBOOST,
     "additive": ADDITIVE,
     "lightgbm": LIGHTGBM,
     "torch_mlp": TORCH_MLP,
+    "linear": LINEAR,
 }
