@@ -1,7 +1,9 @@
-"""Helpers of the Taiwan-only benchmarks (``transfer_set.py``, ``teacher_members.py``).
+"""Helpers of ``transfer_set.py`` and ``teacher_members.py`` (their defaults are the UCI
+Taiwan file; ``--data`` takes any other).
 
 Kept from the first ``students_vs_baselines.py`` (before issue 9 rewrote it for any file);
-``students_vs_baselines.py`` no longer uses them.
+``students_vs_baselines.py`` no longer uses them. They run the pipeline's own steps as it
+does: ``compute_data``, ``compute_teachers``, ``compute_soft_labels`` and ``fit_student``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,11 @@ from typing import Any
 import numpy as np
 
 from risk_models.config import PipelineConfig, load_pipeline_config
-from risk_models.distill.soft_labels import soft_labels_from_cross_fit
-from risk_models.distill.training_set import StudentTrainingSet, build_training_set
 from risk_models.evaluation.metrics import auc, ece
+from risk_models.steps.data import DataResult
+from risk_models.steps.soft_labels import SoftLabelResult, compute_soft_labels
 from risk_models.steps.students import fit_student
-from risk_models.steps.teachers import proba, teacher_ensemble
-from risk_models.teachers.ensemble import TeacherEnsemble
+from risk_models.steps.teachers import TeacherResult, compute_teachers
 
 REPO = Path(__file__).resolve().parents[1]
 TAIWAN = REPO.parent / "shared" / "data" / "uci_taiwan_default_credit_card.parquet"
@@ -55,34 +56,34 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def fit_teacher(cfg: PipelineConfig, splits: Any) -> tuple[TeacherEnsemble, float]:
-    """Fit the teacher ensemble as the ``teachers`` step does; return it and its fit seconds."""
+def fit_teacher(cfg: PipelineConfig, data: DataResult) -> tuple[TeacherResult, float]:
+    """The ``teachers`` step (``compute_teachers``: fit the ensemble, score the test rows once,
+    evaluate, profile); return its result and its seconds."""
     t0 = time.perf_counter()
-    ens = teacher_ensemble(cfg).fit(
-        splits.train.X, splits.train.y, eval_set=(splits.valid.X, splits.valid.y)
-    )
-    return ens, time.perf_counter() - t0
+    teachers = compute_teachers(cfg, data)
+    return teachers, time.perf_counter() - t0
 
 
-def teacher_figures(ens: TeacherEnsemble, splits: Any, fit_s: float) -> dict[str, Any]:
+def teacher_figures(teachers: TeacherResult, data: DataResult, fit_s: float) -> dict[str, Any]:
     """Test AUC / ECE of each member, the raw and the calibrated ensemble, and the weights."""
-    test = splits.test
-    z = ens.member_logits(test.X)
+    ens = teachers.ensemble
+    y = data.splits.test.y
+    scores = teachers.test  # the step's one scoring pass over the test rows
     members = {}
     for j, name in enumerate(ens.member_names):
-        p = sigmoid(z[:, j])
-        members[name] = {"auc": auc(test.y, p), "ece": ece(test.y, p)}
-    raw = sigmoid(ens.raw_logit(test.X))
-    cal = proba(ens, test.X)
+        p = sigmoid(scores.members[:, j])
+        members[name] = {"auc": auc(y, p), "ece": ece(y, p)}
+    raw = sigmoid(scores.raw)
+    cal = scores.proba
     best = max(members, key=lambda k: members[k]["auc"])
     return {
-        "auc": auc(test.y, cal),
-        "ece": ece(test.y, cal),
-        "auc_uncalibrated": auc(test.y, raw),
-        "ece_uncalibrated": ece(test.y, raw),
+        "auc": auc(y, cal),
+        "ece": ece(y, cal),
+        "auc_uncalibrated": auc(y, raw),
+        "ece_uncalibrated": ece(y, raw),
         "members": members,
         "best_member": best,
-        "beats_best_member": bool(auc(test.y, cal) > members[best]["auc"]),
+        "beats_best_member": bool(auc(y, cal) > members[best]["auc"]),
         "weights": dict(zip(ens.member_names, np.asarray(ens.weights_).tolist(), strict=True)),
         "cv_folds": int(ens.cv_folds),
         "fit_seconds": fit_s,
@@ -90,40 +91,44 @@ def teacher_figures(ens: TeacherEnsemble, splits: Any, fit_s: float) -> dict[str
 
 
 def make_training(
-    cfg: PipelineConfig, splits: Any, ens: TeacherEnsemble, transfer_rows: int | None = None
-) -> StudentTrainingSet:
-    """Soft labels from the cross-fitted ensemble plus the transfer set, as ``soft_labels``
-    does (``transfer_rows`` overrides the config's ``distill.transfer.n_rows``)."""
-    d = cfg.distill
-    soft = soft_labels_from_cross_fit(ens, splits.train.n_rows, d.temperature)
-    return build_training_set(
-        splits.train.X,
-        splits.train.y,
-        soft,
-        teacher=ens,
-        transfer_rows=d.transfer.n_rows if transfer_rows is None else transfer_rows,
-        swap_prob=d.transfer.swap_prob,
-        jitter=d.transfer.jitter,
-        seed=d.transfer.seed,
-    )
+    cfg: PipelineConfig,
+    data: DataResult,
+    teachers: TeacherResult,
+    transfer_rows: int | None = None,
+) -> SoftLabelResult:
+    """The ``soft_labels`` step (``compute_soft_labels``): out-of-fold soft labels plus the
+    transfer set. ``transfer_rows`` replaces the config's transfer size (``distill.transfer``
+    ``n_rows`` set to it, ``per_train_row`` off): exactly that many MUNGE rows; ``None`` keeps
+    the config's. With ``ensemble.cv_folds >= 2`` the soft labels are read from the
+    cross-fitted ensemble, so every call gets the same ones."""
+    if transfer_rows is not None:
+        d = cfg.distill
+        transfer = d.transfer.model_copy(update={"n_rows": transfer_rows, "per_train_row": None})
+        cfg = cfg.model_copy(update={"distill": d.model_copy(update={"transfer": transfer})})
+    return compute_soft_labels(cfg, data, teachers)
 
 
 def run_student(
-    scfg: Any, cfg: PipelineConfig, splits: Any, training: StudentTrainingSet, teacher_p: Any
+    scfg: Any,
+    cfg: PipelineConfig,
+    data: DataResult,
+    soft: SoftLabelResult,
+    teachers: TeacherResult,
 ) -> dict[str, Any]:
-    """Fit one student with ``fit_student`` (timed) and collect its test figures."""
+    """Fit one student with ``fit_student`` (timed: the whole call, export and test-row
+    evaluation included) and collect its test figures."""
     t0 = time.perf_counter()
-    _, metrics, fid, extra = fit_student(scfg, cfg, splits, training, teacher_p)
+    fit = fit_student(scfg, cfg, data, soft, teachers)
     fit_s = time.perf_counter() - t0
     return {
         "kind": scfg.kind,
-        "auc": metrics["auc"],
-        "auc_gap": fid["auc_gap"],
-        "logit_correlation": fid["logit_correlation"],
+        "auc": fit.metrics["auc"],
+        "auc_gap": fit.fidelity["auc_gap"],
+        "logit_correlation": fit.fidelity["logit_correlation"],
         "fit_seconds": fit_s,
-        "metrics": metrics,
-        "fidelity": fid,
-        "extra": extra,
+        "metrics": fit.metrics,
+        "fidelity": fit.fidelity,
+        "facts": fit.facts,
     }
 
 

@@ -7,7 +7,7 @@ Usage:
         [--target default.payment.next.month] [--positive-label 1]
         [--out benchmarks/results/teacher_members.json]
 
-For every seed and fold count K, the pipeline's split is loaded (``load_data``) and every
+For every seed and fold count K, the pipeline's split is loaded (``compute_data``) and every
 candidate member is cross-fitted exactly as ``TeacherEnsemble(cv_folds=K)`` does it
 (``cross_fit_member`` over the same stratified folds of train + valid, early stopping inside
 the training folds). Candidates: the config's teachers, plus the members this choice was
@@ -42,7 +42,7 @@ from _legacy_helpers import (
 )
 
 from risk_models.evaluation.metrics import auc
-from risk_models.steps.data import load_data
+from risk_models.steps.data import compute_data
 from risk_models.teachers.bagging import cross_fit_member
 from risk_models.teachers.combine import fit_logit_weights
 from risk_models.teachers.ensemble import build_teacher, pooled_folds
@@ -82,7 +82,7 @@ def member_sets(cfg: Any) -> dict[str, list[str]]:
 
 
 def run(cfg: Any, seed: int, k: int) -> dict[str, Any]:
-    splits = load_data(cfg).splits
+    splits = compute_data(cfg).splits
     pool, y, folds = pooled_folds(
         splits.train.X, splits.train.y, (splits.valid.X, splits.valid.y), k, cfg.split.seed
     )
@@ -168,6 +168,11 @@ def main() -> None:
     ap.add_argument("--out", default=str(RESULTS / "teacher_members.json"))
     args = ap.parse_args()
     base = load_config(args)
+    if base.fold_order() == "time":
+        ap.error(
+            "the config cross-fits over time blocks (ensemble.fold_order / out_of_time split); "
+            "this benchmark compares members over stratified random folds only"
+        )
     t0 = time.perf_counter()
     runs = [run(with_seed(base, s), s, k) for k in args.folds for s in args.seeds]
     table = markdown(runs, base.ensemble.weight_l2)

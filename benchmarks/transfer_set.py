@@ -7,13 +7,16 @@ Usage:
         [--target default.payment.next.month] [--positive-label 1]
         [--out benchmarks/results/transfer_set.json]
 
-For every seed the pipeline splits the data (``split.seed`` = the seed) and fits the teacher
-ensemble once, exactly as ``students_vs_baselines.py`` does; the same cross-fitted soft labels
-then feed one training set per ``--rows`` value (``build_training_set`` with that many MUNGE
-rows, the config's swap probability, jitter and transfer seed), and each student of the config
-named in ``--students`` is fitted on each by ``fit_student``. Records test AUC, AUC gap and logit
-correlation with the teacher, and fit seconds; prints the means over seeds and the change of
-each figure from the first ``--rows`` value to each other one.
+For every seed the pipeline splits the data (``split.seed`` = the seed; ``compute_data``) and
+fits the teacher ensemble once (``compute_teachers``), exactly as ``students_vs_baselines.py``
+does; the same cross-fitted soft labels then feed one training set per ``--rows`` value
+(``compute_soft_labels`` with ``distill.transfer.n_rows`` set to that value and
+``per_train_row`` off, so exactly that many MUNGE rows, with the config's swap probability,
+jitter, transfer seed and tail focus), and each student of the config named in ``--students``
+is fitted on each by ``fit_student``. Records test AUC, AUC gap and logit correlation with the
+teacher, and fit seconds (the whole ``fit_student`` call: fit, export and test-row
+evaluation); prints the means over seeds and the change of each figure from the first
+``--rows`` value to each other one.
 
 Run as a script from the repository root (it imports helpers from the script beside it).
 """
@@ -43,8 +46,7 @@ from _legacy_helpers import (
     write_json,
 )
 
-from risk_models.steps.data import load_data
-from risk_models.steps.teachers import proba
+from risk_models.steps.data import compute_data
 
 FIGURES = ("auc", "auc_gap", "logit_correlation", "fit_seconds")
 
@@ -52,25 +54,24 @@ FIGURES = ("auc", "auc_gap", "logit_correlation", "fit_seconds")
 def run_seed(base: Any, seed: int, rows: list[int], names: list[str]) -> dict[str, Any]:
     cfg = with_seed(base, seed)
     t_seed = time.perf_counter()
-    splits = load_data(cfg).splits
-    ens, t_fit = fit_teacher(cfg, splits)
-    teacher = teacher_figures(ens, splits, t_fit)
+    data = compute_data(cfg)
+    teachers, t_fit = fit_teacher(cfg, data)
+    teacher = teacher_figures(teachers, data, t_fit)
     say(f"[seed {seed}] teacher AUC {teacher['auc']:.4f} in {t_fit:.0f}s")
-    teacher_p = proba(ens, splits.test.X)
     students = [s for s in cfg.students if s.name in names]
     by_rows: dict[str, Any] = {}
     for n in rows:
-        training = make_training(cfg, splits, ens, transfer_rows=n)
+        soft = make_training(cfg, data, teachers, transfer_rows=n)
         res = {}
         for scfg in students:
-            r = run_student(scfg, cfg, splits, training, teacher_p)
+            r = run_student(scfg, cfg, data, soft, teachers)
             res[scfg.name] = {k: r[k] for k in FIGURES}
             say(
                 f"[seed {seed}] rows {n:>6} {scfg.name:>9}: AUC {r['auc']:.4f}, "
                 f"gap {r['auc_gap']:+.4f}, logit corr {r['logit_correlation']:.4f}, "
                 f"{r['fit_seconds']:.1f}s"
             )
-        by_rows[str(n)] = {"n_transfer": training.n_transfer, "students": res}
+        by_rows[str(n)] = {"n_transfer": soft.training.n_transfer, "students": res}
     return {
         "seed": seed,
         "teacher": teacher,
@@ -192,6 +193,7 @@ def main() -> None:
         "transfer_rows": args.rows,
         "transfer": {"swap_prob": d.swap_prob, "jitter": d.jitter, "seed": d.seed},
         "config_transfer_rows": d.n_rows,
+        "config_transfer_per_train_row": d.per_train_row,
         "pipeline_config": config_info(base),
         "machine": machine_info(),
     }
