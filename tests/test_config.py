@@ -140,7 +140,8 @@ def test_bad_parameter_values_are_all_refused_at_load_by_yaml_path() -> None:
         "split.seed: Input should be greater than or equal to 0",
         "teachers[0].params.num_leaves: must be an integer in [2, 131072], got 31.5",
         "teachers[0].params.subsample: must be in (0, 1], got 0",
-        "teachers[1].kind: Input should be 'xgboost', 'lightgbm', 'torch_mlp', 'additive' or 'linear'",
+        "teachers[1].kind: Input should be 'xgboost', 'lightgbm', 'torch_mlp', 'additive' "
+        "or 'linear'",
         "teachers[2].params.hidden_sizes[1]: must be an integer >= 1, got 0",
         "teachers[2].params.dropout: must be in [0, 1), got 1.5",
         "teachers[2].params.weight_decay: must be a number >= 0, got '1e-4' (text, not a "

@@ -44,9 +44,14 @@ def test_learns_curved_and_categorical_effects_near_the_truth() -> None:
     s = model.decision_function(b)
     assert s[0] > s[1] + 1.0 and s[2] > s[1] + 1.0
     assert len(model.path_loss_) == model.n_strengths
-    assert pytest.approx(
-        np.geomspace(model.c_min, model.c_max, model.n_strengths)[int(np.argmin(model.path_loss_))]
-    ) == model.C_
+    assert (
+        pytest.approx(
+            np.geomspace(model.c_min, model.c_max, model.n_strengths)[
+                int(np.argmin(model.path_loss_))
+            ]
+        )
+        == model.C_
+    )
 
 
 def test_strength_is_chosen_on_the_stop_rows() -> None:
