@@ -32,6 +32,7 @@ from risk_models.atomic import atomic_write_text, read_json
 from risk_models.base import LogOddsClassifierMixin
 from risk_models.errors import ModelFormatError
 from risk_models.params import validate_estimator_params
+from risk_models.students._pair_path import row_log_loss
 from risk_models.teachers import param_specs
 from risk_models.teachers.tabular_encoding import (
     TabularEncoder,
@@ -52,11 +53,6 @@ def _design(encoder: TabularEncoder, X: pd.DataFrame) -> np.ndarray:
         onehot[np.flatnonzero(hit), codes[hit, j] - 1] = 1.0
         blocks.append(onehot)
     return np.hstack(blocks)
-
-
-def _log_loss(y: np.ndarray, z: np.ndarray, w: np.ndarray | None) -> float:
-    losses = np.logaddexp(0.0, z) - y * z
-    return float(np.average(losses, weights=w))
 
 
 class LinearTeacher(LogOddsClassifierMixin, BaseEstimator):
@@ -119,7 +115,8 @@ class LinearTeacher(LogOddsClassifierMixin, BaseEstimator):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # ConvergenceWarning on the weakest penalties
                 model.fit(A, y, sample_weight=w)
-            loss = _log_loss(y_stop, model.decision_function(A_stop), w_stop)
+            rows = row_log_loss(y_stop, model.decision_function(A_stop))
+            loss = float(np.average(rows, weights=w_stop))
             losses.append(loss)
             if best is None or loss < best[0]:
                 best = (loss, float(c), model.coef_.ravel().copy(), float(model.intercept_[0]))
