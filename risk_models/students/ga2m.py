@@ -147,12 +147,16 @@ class GA2MStudent(GAMStudent):
         X, target = self._prepare(X, y, soft_target, sample_weight)
         self._fit_main_effects(X, target, eval_set)
         additive = self.shape_table_
-        margin = self._stump_margin(X)
+        # Margins from the exported table, not the booster's leaves: the same values (the
+        # table is checked against the booster to 1e-6), found with one lookup per feature
+        # instead of routing every row through thousands of trees (on 48,000 rows x 23
+        # features the leaf routing was 60 % of the GA2M's fit time).
+        margin = additive.predict_logit(X)
         self._choose_pairs(X, target, margin)
         valid = None
         if eval_set is not None:
             Xv = self._frame(eval_set[0])
-            valid = (Xv, np.asarray(eval_set[1], dtype=np.float64), self._stump_margin(Xv))
+            valid = (Xv, np.asarray(eval_set[1], dtype=np.float64), additive.predict_logit(Xv))
         self.pair_designs_: list[AdditiveDesign] = []
         self.pair_boosters_: list[Any] = []
         pair_terms: list[Term] = []
@@ -167,11 +171,12 @@ class GA2MStudent(GAMStudent):
         )
         for a, b in self.pairs_:
             design = AdditiveDesign.fit(X[[a, b]], min_level_count=int(self.min_level_count))
-            booster, margin, valid = self._fit_pair(X, design, target, margin, valid)
+            booster, term, margin, valid = self._fit_pair(
+                X, design, f"{a} x {b}", target, margin, valid
+            )
             self.pair_designs_.append(design)
             self.pair_boosters_.append(booster)
-            term = export_pair_term(booster, design, f"{a} x {b}")
-            pair_terms.append(clip_pair_term(term, X))
+            pair_terms.append(term)
             if (
                 path is not None
                 and valid is not None
@@ -225,11 +230,14 @@ class GA2MStudent(GAMStudent):
         self,
         X: pd.DataFrame,
         design: AdditiveDesign,
+        name: str,
         target: DistillTarget,
         margin: np.ndarray,
         valid: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None,
-    ) -> tuple[Any, np.ndarray, tuple[pd.DataFrame, np.ndarray, np.ndarray] | None]:
-        """Boost one pair's depth-2 trees from ``margin``; return the booster, new margins."""
+    ) -> tuple[Any, Term, np.ndarray, tuple[pd.DataFrame, np.ndarray, np.ndarray] | None]:
+        """Boost one pair's depth-2 trees from ``margin``; return the booster, its exported
+        (clipped) term and the margins with that term added (looked up in the term, which
+        matches the booster's leaf sums on the training range)."""
         params: dict[str, Any] = {
             "max_depth": 2,
             "eta": self.pair_learning_rate,
@@ -257,10 +265,11 @@ class GA2MStudent(GAMStudent):
             num_boost_round=self.pair_rounds,
             early_stopping_rounds=self.early_stopping_rounds,
         )
-        margin = margin + leaf_sum(booster, dtrain)
+        term = clip_pair_term(export_pair_term(booster, design, name), X)
+        margin = margin + term.contributions(X)
         if valid is not None:
-            valid = (valid[0], valid[1], valid[2] + leaf_sum(booster, dvalid))
-        return booster, margin, valid
+            valid = (valid[0], valid[1], valid[2] + term.contributions(valid[0]))
+        return booster, term, margin, valid
 
     def booster_margin(self, X: pd.DataFrame, *, exact: bool = True) -> np.ndarray:
         """Margins from the boosters (additive stage plus every pair), for checking the table.

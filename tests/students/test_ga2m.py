@@ -116,6 +116,23 @@ def test_custom_objective_early_stopping_and_term_budget(planted) -> None:
     )
 
 
+def test_pair_path_judges_the_exported_table(planted) -> None:
+    """The validation losses on the pair path are those of the shipped table's scores."""
+    from risk_models.students._pair_path import row_log_loss
+
+    X, y, p, _ = planted
+    Xv = X[2000:].copy()
+    Xv.loc[Xv.index[:50], "x4"] = 50.0  # beyond the training range: the table clips
+    model = GA2MStudent(n_pairs=3, pair_patience=3, **FAST).fit(
+        X[:2000], y[:2000], soft_target=p[:2000], eval_set=(Xv, p[2000:])
+    )
+    path = model.pair_path_
+    assert path is not None and path["n_keep"] >= 1
+    kept = model.pair_path_["losses"][path["n_keep"] - 1]
+    loss = row_log_loss(p[2000:], model.decision_function(Xv)).mean()
+    assert kept == pytest.approx(loss, abs=1e-9)
+
+
 def test_no_pairs_is_the_gam(planted) -> None:
     X, y, p, _ = planted
     kw = {"n_estimators": 100, "learning_rate": 0.2}
