@@ -13,6 +13,9 @@ Fitting runs in three stages:
    the current margin. Such a tree is a function of the
    pair alone, so the pair booster is evaluated on the grid of its own split thresholds and
    stored as a 2-D :class:`~risk_models.students.shape_table.Term` named ``"a x b"``.
+   The current margin is read from the exported terms (the additive table, then each pair's
+   table), which equal the boosters' leaf sums to 1e-6, by a lookup per feature rather than
+   by routing every row through every tree; the pair path is judged on the shipped table.
 
 A pair table's numeric edges are clipped to the training range of their feature
 (:func:`clip_pair_term`): XGBoost separates missing from present values with a split above
