@@ -27,15 +27,24 @@ V = {
     "noint_bag1": {"interactions": 0, "outer_bags": 1},
     "bag1": {"outer_bags": 1},
 }
-res = {k: [] for k in V}
-for seed in [int(x) for x in sys.argv[2].split(",")]:
-    cfg = load_config(
-        str(Path(__file__).parents[1] / "pipelines" / "credit.yaml"), DATASETS[sys.argv[1]], seed
-    )
-    s = compute_data(cfg).splits
-    for k, p in V.items():
-        e = ExplainableBoostingClassifier(**p, random_state=seed)
-        e.fit(_as_text(s.train.X), s.train.y)
-        res[k].append(auc(s.test.y, e.predict_proba(_as_text(s.test.X))[:, 1]))
-    print(seed, {k: round(v[-1], 4) for k, v in res.items()}, flush=True)
-print("mean", {k: round(float(np.mean(v)), 4) for k, v in res.items()})
+
+
+def main() -> None:
+    res = {k: [] for k in V}
+    for seed in [int(x) for x in sys.argv[2].split(",")]:
+        cfg = load_config(
+            str(Path(__file__).parents[1] / "pipelines" / "credit.yaml"),
+            DATASETS[sys.argv[1]],
+            seed,
+        )
+        s = compute_data(cfg).splits
+        for k, p in V.items():
+            e = ExplainableBoostingClassifier(**p, random_state=seed)
+            e.fit(_as_text(s.train.X), s.train.y)
+            res[k].append(auc(s.test.y, e.predict_proba(_as_text(s.test.X))[:, 1]))
+        print(seed, {k: round(v[-1], 4) for k, v in res.items()}, flush=True)
+    print("mean", {k: round(float(np.mean(v)), 4) for k, v in res.items()})
+
+
+if __name__ == "__main__":
+    main()

@@ -128,7 +128,7 @@ def test_pair_path_judges_the_exported_table(planted) -> None:
     )
     path = model.pair_path_
     assert path is not None and path["n_keep"] >= 1
-    kept = model.pair_path_["losses"][path["n_keep"] - 1]
+    kept = path["losses"][path["n_keep"] - 1]
     loss = row_log_loss(p[2000:], model.decision_function(Xv)).mean()
     assert kept == pytest.approx(loss, abs=1e-9)
 
