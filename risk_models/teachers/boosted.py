@@ -232,8 +232,9 @@ class LGBMTeacher(_BoostedTeacher):
     ``eval_set`` cross-entropy (:func:`~risk_models.teachers.capacity.search_capacity`), so a
     member tuned for 30,000 rows does not underfit 1,000 (or overfit them). The choice reads
     only the rows it is given; inside the ensemble's cross-fit those are the training folds'
-    own early-stopping rows. It costs at most three fits; ``capacity_choice_`` records every
-    candidate's loss and seconds.
+    own early-stopping rows. It costs at most three fits (four with ``capacity_extra_trees``:
+    the smallest capacity again with extremely randomised splits); ``capacity_choice_`` records
+    every candidate's loss and seconds.
 
     In the ensemble's cross-fit, only the first ``capacity_folds`` fold models search; the other
     folds fit the capacity with the lowest validation loss summed over those searches
@@ -264,6 +265,7 @@ class LGBMTeacher(_BoostedTeacher):
         random_state: int = 0,
         capacity_search: bool = False,
         capacity_folds: int = 3,
+        capacity_extra_trees: bool = False,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -283,6 +285,7 @@ class LGBMTeacher(_BoostedTeacher):
         self.random_state = random_state
         self.capacity_search = capacity_search
         self.capacity_folds = capacity_folds
+        self.capacity_extra_trees = capacity_extra_trees
 
     def fit(
         self,
@@ -333,9 +336,14 @@ class LGBMTeacher(_BoostedTeacher):
             label = np.asarray(eval_set[1], float)
             return dtrain, [lgb.Dataset(valid_frame, label=label, reference=dtrain)]
 
-        candidates: list[dict[str, int]] = [{}]
+        candidates: list[dict[str, Any]] = [{}]
         if self.capacity_search and eval_set is not None:
-            candidates = capacity_candidates(self.num_leaves, self.min_child_samples, len(X))
+            candidates = capacity_candidates(
+                self.num_leaves,
+                self.min_child_samples,
+                len(X),
+                extra_trees=self.capacity_extra_trees and not self.extra_trees,
+            )
         self.capacity_choice_: dict[str, Any] | None
         booster, self.capacity_choice_ = search_capacity(
             params,

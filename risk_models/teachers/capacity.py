@@ -23,16 +23,18 @@ __all__ = ["capacity_candidates", "search_capacity", "settle_capacity"]
 
 
 def capacity_candidates(
-    num_leaves: int, min_child_samples: int, n_rows: int
-) -> list[dict[str, int]]:
+    num_leaves: int, min_child_samples: int, n_rows: int, *, extra_trees: bool = False
+) -> list[dict[str, Any]]:
     """The capacities ``LGBMTeacher(capacity_search=True)`` compares (changes to its params).
 
     The configured one (no change); one with at most 15 leaves and at most ``n_rows // 50``
     (at least 10) rows per leaf; shallow 4-leaf trees with as many rows per leaf. Duplicates
-    (when the configured capacity is already small) are dropped.
+    (when the configured capacity is already small) are dropped. ``extra_trees=True`` adds the
+    last (smallest) of these with LightGBM's extremely randomised splits (one random threshold
+    per feature), the lowest-variance candidate, for small noisy books.
     """
     rows = max(10, min(int(min_child_samples), n_rows // 50))
-    out: list[dict[str, int]] = [{}]
+    out: list[dict[str, Any]] = [{}]
     for change in (
         {"num_leaves": min(int(num_leaves), 15), "min_child_samples": rows},
         {"num_leaves": 4, "min_child_samples": rows},
@@ -40,13 +42,15 @@ def capacity_candidates(
         same = change == {"num_leaves": num_leaves, "min_child_samples": min_child_samples}
         if not same and change not in out:
             out.append(change)
+    if extra_trees:
+        out.append({**out[-1], "extra_trees": True})
     return out
 
 
 def search_capacity(
     params: dict[str, Any],
     datasets: Callable[[], tuple[Any, list[Any]]],
-    candidates: list[dict[str, int]],
+    candidates: list[dict[str, Any]],
     *,
     n_estimators: int,
     early_stopping_rounds: int,

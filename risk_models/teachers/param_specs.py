@@ -70,6 +70,7 @@ LIGHTGBM: ParamSpec = {
     "random_state": [SEED],
     "capacity_search": [Boolean()],
     "capacity_folds": [Interval(int, 0, None)],
+    "capacity_extra_trees": [Boolean()],
 }
 
 TORCH_MLP: ParamSpec = {

@@ -77,6 +77,31 @@ def test_lightgbm_capacity_search_picks_on_the_eval_set_and_records_it() -> None
     assert plain.capacity_choice_ is None
 
 
+def test_capacity_search_can_also_try_extremely_randomised_splits() -> None:
+    from risk_models.teachers.boosted import capacity_candidates
+
+    base = capacity_candidates(24, 200, 1000)
+    assert capacity_candidates(24, 200, 1000, extra_trees=True) == [
+        *base,
+        {"num_leaves": 4, "min_child_samples": 20, "extra_trees": True},
+    ]
+    assert capacity_candidates(4, 10, 100, extra_trees=True) == [{}, {"extra_trees": True}]
+    X, y = _frame(2000)
+    params = {"n_estimators": 100, "num_leaves": 24, "min_child_samples": 50}
+    fit = {"eval_set": (X[1500:], y[1500:])}
+    teacher = LGBMTeacher(**params, capacity_search=True, capacity_extra_trees=True)
+    choice = teacher.fit(X[:1500], y[:1500], **fit).capacity_choice_
+    assert len(choice["candidates"]) == 4 and choice["candidates"][3]["extra_trees"] is True
+    losses = [c["valid_loss"] for c in choice["candidates"]]
+    assert choice["chosen"] == int(np.argmin(losses))
+    assert len(set(losses)) == 4  # the randomised splits fit a different model
+    # a member that already uses extra trees searches only the capacities
+    already = LGBMTeacher(
+        **params, extra_trees=True, capacity_search=True, capacity_extra_trees=True
+    )
+    assert len(already.fit(X[:1500], y[:1500], **fit).capacity_choice_["candidates"]) == 3
+
+
 def test_capacity_search_must_be_a_boolean() -> None:
     X, y = _frame(200)
     with pytest.raises(
