@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/xt_capacity.py german 105,106,107 [--ebm]
+    python benchmarks/xt_capacity.py german 105,106,107 [--ebm] [--off JSON --on JSON --tag NAME]
 
 ``capacity_extra_trees: true`` adds, to the capacities an ``lgbm`` member with
 ``capacity_search`` compares on the first cross-fit folds' early-stopping rows, the smallest of
@@ -14,6 +14,11 @@ weights fitted on the out-of-fold scores, as the ensemble does. Test AUC of the 
 LightGBM members, the capacity each LightGBM member settled on, member fit seconds; a default
 LightGBM (and with ``--ebm`` EBM) on the same pooled rows. Tuning seeds only. Writes
 ``benchmarks/results/xt_capacity_<dataset>_<seeds>.json``.
+
+``--on JSON`` compares another change of the LightGBM members' params instead (e.g.
+``'{"min_data_per_group": null}'``), ``--off JSON`` changes the ``off`` members too (e.g.
+``'{"min_data_per_group": 100}'``, LightGBM's own default, now that the project's default is
+``null``); ``--tag NAME`` names the file ``NAME_<dataset>_<seeds>.json``.
 """
 
 from __future__ import annotations
@@ -45,7 +50,13 @@ def settled(member: Any) -> dict[str, Any]:
     return {k: p[k] for k in ("num_leaves", "min_child_samples", "extra_trees")}
 
 
-def run_seed(dataset: str, seed: int, with_ebm: bool) -> dict[str, Any]:
+def run_seed(
+    dataset: str,
+    seed: int,
+    with_ebm: bool,
+    on: dict[str, Any] | None = None,
+    off: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     cfg = load_config(str(CONFIG), DATASETS[dataset], seed)
     s = compute_data(cfg).splits
     pool, y_pool, folds = pooled_folds(
@@ -55,10 +66,9 @@ def run_seed(dataset: str, seed: int, with_ebm: bool) -> dict[str, Any]:
     ests: dict[str, Any] = {}
     for t in cfg.teachers:
         if t.kind == "lightgbm":
-            for v, flag in (("off", False), ("on", True)):
-                ests[f"{t.name}.{v}"] = build_teacher(
-                    t.kind, {**t.params, "capacity_extra_trees": flag}, t.seed
-                )
+            change = on or {"capacity_extra_trees": True}
+            for v, extra in (("off", off or {}), ("on", change)):
+                ests[f"{t.name}.{v}"] = build_teacher(t.kind, {**t.params, **extra}, t.seed)
                 variants[v].append(f"{t.name}.{v}")
         else:
             ests[t.name] = build_teacher(t.kind, t.params, t.seed)
@@ -90,9 +100,14 @@ def run_seed(dataset: str, seed: int, with_ebm: bool) -> dict[str, Any]:
 def main() -> None:
     dataset, seeds = sys.argv[1], [int(x) for x in sys.argv[2].split(",")]
     with_ebm = "--ebm" in sys.argv
+    flag = {
+        a: sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a in ("--on", "--off", "--tag")
+    }
+    on = json.loads(flag["--on"]) if "--on" in flag else None
+    off = json.loads(flag["--off"]) if "--off" in flag else None
     out = []
     for seed in seeds:
-        row = run_seed(dataset, seed, with_ebm)
+        row = run_seed(dataset, seed, with_ebm, on, off)
         print(
             json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}),
             flush=True,
@@ -103,7 +118,7 @@ def main() -> None:
         f"blend on - off: mean {np.mean(d):+.4f}, wins {sum(x > 0 for x in d)}, "
         f"losses {sum(x < 0 for x in d)} of {len(d)}"
     )
-    name = f"xt_capacity_{dataset}_{'_'.join(map(str, seeds))}.json"
+    name = f"{flag.get('--tag', 'xt_capacity')}_{dataset}_{'_'.join(map(str, seeds))}.json"
     (HERE / "results" / name).write_text(json.dumps(out, indent=1))
 
 

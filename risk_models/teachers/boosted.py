@@ -31,6 +31,19 @@ log = logging.getLogger(__name__)
 META_FILE = "teacher.json"
 
 
+#: LightGBM's own ``min_data_per_group``: rows a category level needs for its own branch.
+LIGHTGBM_GROUP_ROWS = 100
+
+
+def group_rows(min_data_per_group: int | None, min_child_samples: int) -> int:
+    """LightGBM ``min_data_per_group``: as given, or (``None``) LightGBM's 100 capped at the
+    rows a leaf may hold, so that on a small book (where the capacity search picks leaves of
+    a dozen rows) a category level is not kept out of every split for want of 100 rows."""
+    if min_data_per_group is not None:
+        return int(min_data_per_group)
+    return max(1, min(LIGHTGBM_GROUP_ROWS, int(min_child_samples)))
+
+
 class _BoostedTeacher(LogOddsClassifierMixin, BaseEstimator):
     """Shared input handling: fixed feature order and categorical levels learnt in ``fit``."""
 
@@ -236,6 +249,11 @@ class LGBMTeacher(_BoostedTeacher):
     the smallest capacity again with extremely randomised splits); ``capacity_choice_`` records
     every candidate's loss and seconds.
 
+    ``min_data_per_group`` (rows a category level needs for its own branch) defaults to
+    LightGBM's 100 capped at ``min_child_samples`` (:func:`group_rows`), and follows each
+    candidate's leaf size in the capacity search: with LightGBM's fixed 100, a 1,000-row book's
+    levels (most under 100 rows) could hardly be split on. ``cat_smooth`` is LightGBM's.
+
     In the ensemble's cross-fit, only the first ``capacity_folds`` fold models search; the other
     folds fit the capacity with the lowest validation loss summed over those searches
     (:meth:`settled`, :func:`~risk_models.teachers.capacity.settle_capacity`), which roughly
@@ -266,6 +284,8 @@ class LGBMTeacher(_BoostedTeacher):
         capacity_search: bool = False,
         capacity_folds: int = 3,
         capacity_extra_trees: bool = False,
+        min_data_per_group: int | None = None,
+        cat_smooth: float = 10.0,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -286,6 +306,8 @@ class LGBMTeacher(_BoostedTeacher):
         self.capacity_search = capacity_search
         self.capacity_folds = capacity_folds
         self.capacity_extra_trees = capacity_extra_trees
+        self.min_data_per_group = min_data_per_group
+        self.cat_smooth = cat_smooth
 
     def fit(
         self,
@@ -320,6 +342,7 @@ class LGBMTeacher(_BoostedTeacher):
             "lambda_l1": self.reg_alpha,
             "extra_trees": bool(self.extra_trees),
             "path_smooth": self.path_smooth,
+            "cat_smooth": self.cat_smooth,
             "max_bin": self.max_bin,
             "seed": self.random_state,
             "deterministic": True,
@@ -327,6 +350,8 @@ class LGBMTeacher(_BoostedTeacher):
             "verbose": -1,
         }
         valid_frame = None if eval_set is None else self._frame(eval_set[0])
+
+        params["min_data_per_group"] = group_rows(self.min_data_per_group, self.min_child_samples)
 
         def datasets() -> tuple[Any, list[Any]]:
             # built per fit: LightGBM pre-filters features by min_data_in_leaf on construction
@@ -344,6 +369,13 @@ class LGBMTeacher(_BoostedTeacher):
                 len(X),
                 extra_trees=self.capacity_extra_trees and not self.extra_trees,
             )
+            if self.min_data_per_group is None:  # follows each candidate's leaf size
+                candidates = [
+                    {**c, "min_data_per_group": group_rows(None, c["min_child_samples"])}
+                    if "min_child_samples" in c
+                    else c
+                    for c in candidates
+                ]
         self.capacity_choice_: dict[str, Any] | None
         booster, self.capacity_choice_ = search_capacity(
             params,

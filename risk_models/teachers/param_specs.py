@@ -71,6 +71,8 @@ LIGHTGBM: ParamSpec = {
     "capacity_search": [Boolean()],
     "capacity_folds": [Interval(int, 0, None)],
     "capacity_extra_trees": [Boolean()],
+    "min_data_per_group": [Interval(int, 1, None), None],
+    "cat_smooth": [NON_NEGATIVE],
 }
 
 TORCH_MLP: ParamSpec = {

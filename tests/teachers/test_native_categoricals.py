@@ -111,3 +111,43 @@ def test_capacity_search_must_be_a_boolean() -> None:
         ),
     ):
         LGBMTeacher(capacity_search="yes").fit(X, y)
+
+
+def _rare_level_frame(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Three common levels without effect and one 4 % level ('R') with a strong one."""
+    rng = np.random.default_rng(seed)
+    rare = rng.random(n) < 0.04
+    level = np.where(rare, "R", np.array(["A", "B", "C"])[rng.integers(0, 3, n)])
+    X = pd.DataFrame({"c": pd.Series(level, dtype=object), "x": rng.normal(size=n)})
+    logit = -1.5 + 3.0 * rare + 0.3 * X["x"].to_numpy()
+    return X, (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+
+
+def test_small_category_levels_get_their_own_branch_on_a_small_book() -> None:
+    """LightGBM's fixed ``min_data_per_group=100`` holds back a 40-row level's own branch;
+    the project's default caps it at the rows a leaf may hold."""
+    from sklearn.metrics import log_loss
+
+    from risk_models.teachers.boosted import group_rows
+
+    assert group_rows(None, 12) == 12 and group_rows(None, 500) == 100
+    assert group_rows(50, 12) == 50  # given: kept
+    X, y = _rare_level_frame(1000, 0)
+    Xt, yt = _rare_level_frame(20000, 1)
+    rare = (Xt["c"] == "R").to_numpy()
+    params = {"n_estimators": 300, "num_leaves": 4, "min_child_samples": 12}
+    fit = {"eval_set": (X[800:], y[800:])}
+    result = {}
+    for name, group in (("capped", None), ("lightgbm", 100)):
+        model = LGBMTeacher(**params, min_data_per_group=group).fit(X[:800], y[:800], **fit)
+        z = model.decision_function(Xt)
+        contrast = z[rare].mean() - z[~rare].mean()  # the true one is 3.0
+        result[name] = (log_loss(yt, 1 / (1 + np.exp(-z))), contrast)
+    assert result["capped"][0] < result["lightgbm"][0] - 0.005, result
+    assert result["capped"][1] > result["lightgbm"][1] + 0.4, result
+    # the capacity search hands each candidate its own leaf size as the group size
+    searched = LGBMTeacher(
+        n_estimators=50, num_leaves=24, min_child_samples=200, capacity_search=True
+    ).fit(X[:900], y[:900], eval_set=(X[900:], y[900:]))
+    groups = [c.get("min_data_per_group") for c in searched.capacity_choice_["candidates"]]
+    assert groups == [None, 18, 18]  # configured: group_rows(None, 200) = 100 in fit
