@@ -168,6 +168,9 @@ class EnsembleConfig(StrictSection):
     # Out-of-fold folds: random, or forward-chaining blocks of event time (no fold model learns
     # from the future of the rows it labels); unset = time for an out-of-time split.
     fold_order: Literal["random", "time"] | None = None
+    # Random folds: at most this many rows x folds (at least 3 folds, at most cv_folds), so a
+    # large book cross-fits over fewer folds; unset = always cv_folds.
+    cv_row_budget: int | None = Field(None, ge=1, strict=True)
 
     @field_validator("cv_folds")
     @classmethod
@@ -183,16 +186,24 @@ class TransferConfig(StrictSection):
     n_rows: int = Field(0, ge=0, strict=True)
     # Scale with the book: at most per_train_row transfer rows per training row (n_rows caps).
     per_train_row: float | None = Field(None, gt=0)
+    # The transfer rows only top the students' rows up to this many (real + transfer): a
+    # large book's own rows are soft-labelled already; unset = no such cap.
+    max_total_rows: int | None = Field(None, ge=1, strict=True)
     swap_prob: float = Field(0.5, ge=0, le=1, strict=True)
     jitter: float = Field(1.0, gt=0, strict=True)
     seed: int = _seed()
 
     def rows_for(self, n_train: int) -> int:
         """Transfer rows for ``n_train`` training rows: ``n_rows``, or with ``per_train_row``
-        the smaller of ``n_rows`` and ``ceil(per_train_row * n_train)``."""
-        if self.per_train_row is None:
-            return self.n_rows
-        return min(self.n_rows, math.ceil(self.per_train_row * n_train))
+        the smaller of ``n_rows`` and ``ceil(per_train_row * n_train)``; with
+        ``max_total_rows``, at most ``max_total_rows - n_train`` (none for a book that has
+        that many training rows)."""
+        n = self.n_rows
+        if self.per_train_row is not None:
+            n = min(n, math.ceil(self.per_train_row * n_train))
+        if self.max_total_rows is not None:
+            n = min(n, max(0, self.max_total_rows - n_train))
+        return n
 
 
 class TailConfig(StrictSection):

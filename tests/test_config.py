@@ -241,3 +241,28 @@ def test_loading_a_pipeline_imports_no_training_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_cv_row_budget_reaches_the_ensemble_and_is_checked() -> None:
+    from risk_models.steps.teachers import teacher_ensemble
+
+    cfg = load_pipeline_config(REPO / "pipelines" / "credit.yaml")
+    ens = teacher_ensemble(cfg)
+    assert ens.cv_row_budget == 300_000 and ens.folds_for(112_500) == 3
+    raw = _raw()
+    raw["ensemble"]["cv_row_budget"] = 0
+    with pytest.raises(ConfigError, match=r"ensemble\.cv_row_budget"):
+        parse_pipeline_config(raw, "credit.yaml")
+
+
+def test_transfer_rows_only_top_the_students_rows_up_to_max_total_rows() -> None:
+    from risk_models.config import TransferConfig
+
+    t = TransferConfig(n_rows=30_000, per_train_row=5, max_total_rows=60_000)
+    assert t.rows_for(600) == 3_000  # Statlog German: 5 per training row
+    assert t.rows_for(18_000) == 30_000  # UCI Taiwan: the cap, 48,000 rows in all
+    assert t.rows_for(45_000) == 15_000  # topped up to 60,000
+    assert t.rows_for(90_000) == 0  # a large book's own rows suffice
+    assert TransferConfig(n_rows=30_000, per_train_row=5).rows_for(90_000) == 30_000
+    cfg = load_pipeline_config(REPO / "pipelines" / "credit.yaml")
+    assert cfg.distill.transfer.max_total_rows == 60_000

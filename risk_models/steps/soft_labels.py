@@ -75,7 +75,8 @@ def compute_soft_labels(
     if ensemble.cv_folds >= 2:  # the teachers step already cross-fitted
         reporter.say(
             "soft_labels",
-            f"out-of-fold scores of the {ensemble.cv_folds}-fold cross-fitted ensemble",
+            f"out-of-fold scores of the {getattr(ensemble, 'n_folds_', ensemble.cv_folds)}-fold "
+            "cross-fitted ensemble",
         )
         soft = soft_labels_from_cross_fit(ensemble, train.n_rows, d.temperature)
     else:
@@ -98,6 +99,12 @@ def compute_soft_labels(
     n_transfer = d.transfer.rows_for(train.n_rows)
     if n_transfer:
         reporter.say("soft_labels", f"labelling {n_transfer} transfer rows")
+    elif d.transfer.n_rows and d.transfer.max_total_rows is not None:
+        reporter.say(
+            "soft_labels",
+            f"no transfer rows: the {train.n_rows} training rows reach "
+            f"distill.transfer.max_total_rows ({d.transfer.max_total_rows})",
+        )
     tail = tail_focus(d.tail, cfg.split.seed)
     training = build_training_set(
         train.X,

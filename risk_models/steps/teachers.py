@@ -60,6 +60,7 @@ def teacher_ensemble(cfg: PipelineConfig) -> TeacherEnsemble:
         weight_l2=e.weight_l2,
         random_state=cfg.split.seed,
         fold_order=cfg.fold_order(),
+        cv_row_budget=e.cv_row_budget,
     )
 
 
@@ -115,7 +116,7 @@ def compute_teachers(
     """Fit the ensemble (progress per member and fold), score test once, evaluate."""
     splits = data.splits
     ensemble = teacher_ensemble(cfg)
-    k = cfg.ensemble.cv_folds
+    k = ensemble.folds_for(splits.train.n_rows + splits.valid.n_rows)
     total = len(cfg.teachers) * (k if k >= 2 else 1)
     times = fit_times(cfg, data)
     what = f"{k}-fold cross-fit" if k >= 2 else "fit"

@@ -117,6 +117,11 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         fitted on the out-of-fold scores of all pooled rows, and ``cross_fitted_logit_`` holds
         an out-of-fold ensemble log-odds for every pooled row whose weights and calibration
         were also fitted without that row's fold.
+    cv_row_budget : ``None`` or a number of rows: random folds are cut so that
+        ``K x pooled rows`` stays within it, at least 3 folds and at most ``cv_folds``
+        (:meth:`folds_for`; the count used is ``n_folds_``). Every fold model trains on
+        ``(K - 1) / K`` of a large book either way, while the cost grows with ``K``: on
+        150,000 rows ten folds made the teacher step ten times EBM's fit.
     fold_order : ``"random"`` (stratified shuffled folds) or ``"time"``: with ``cv_folds >= 2``
         the folds are K blocks of event time and chain forward
         (:mod:`risk_models.data.time_folds`): block ``k`` is scored by fold models trained on
@@ -137,6 +142,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         weight_l2: float = 0.0,
         random_state: int = 0,
         fold_order: Literal["random", "time"] = "random",
+        cv_row_budget: int | None = None,
     ) -> None:
         self.members = members
         self.weighting = weighting
@@ -145,6 +151,17 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         self.weight_l2 = weight_l2
         self.random_state = random_state
         self.fold_order = fold_order
+        self.cv_row_budget = cv_row_budget
+
+    def folds_for(self, n_rows: int) -> int:
+        """The number of cross-fit folds over ``n_rows`` pooled rows: ``cv_folds``, or fewer
+        (not under 3) when ``cv_row_budget`` is set, the folds are random and ``cv_folds x
+        n_rows`` exceeds it. Time folds keep ``cv_folds`` (their first block has no
+        out-of-fold score, so fewer blocks would leave more rows without a soft label)."""
+        k = int(self.cv_folds)
+        if k < 2 or self.cv_row_budget is None or self.fold_order == "time":
+            return k
+        return max(min(3, k), min(k, int(self.cv_row_budget) // max(int(n_rows), 1)))
 
     def fit(
         self,
@@ -225,8 +242,17 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
     ) -> TeacherEnsemble:
         from risk_models.teachers.bagging import cross_fit_member
 
+        k_folds = self.folds_for(len(X) + len(eval_set[0]))
+        if k_folds < self.cv_folds:
+            log.info(
+                "cross-fitting over %d folds instead of %d: %d pooled rows x %d folds exceed "
+                "ensemble.cv_row_budget %d",
+                k_folds, self.cv_folds, len(X) + len(eval_set[0]), self.cv_folds,
+                self.cv_row_budget,
+            )  # fmt: skip
+        self.n_folds_ = k_folds
         pool, y_pool, folds = pooled_folds(
-            X, y, eval_set, self.cv_folds, self.random_state, times=pool_times
+            X, y, eval_set, k_folds, self.random_state, times=pool_times
         )
         fitted, oof = [], []
         for name, est in self.members:
@@ -240,9 +266,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
                 on_fold=fold_done,
                 times=pool_times,
             )
-            log.info(
-                "teacher %s cross-fitted (%d folds) on %s", name, self.cv_folds, member.device_
-            )
+            log.info("teacher %s cross-fitted (%d folds) on %s", name, k_folds, member.device_)
             fitted.append((name, member))
             oof.append(z)
             if on_member is not None:
@@ -257,7 +281,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         self._fit_combination(z_oof, y_pool.astype(float))
         # Out-of-fold ensemble scores: weights and calibration refitted without each fold.
         crossed = np.empty(len(pool))
-        for k in range(self.cv_folds):
+        for k in range(k_folds):
             held = folds == k
             w, cal = self._combination(z_oof[~held], y_pool[~held].astype(float))
             crossed[held] = cal.transform(z_oof[held] @ w)
@@ -326,6 +350,8 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         meta = {
             "members": spec,
             "cv_folds": self.cv_folds,
+            "n_folds": getattr(self, "n_folds_", self.cv_folds),
+            "cv_row_budget": self.cv_row_budget,
             "weights": self.weights_.tolist(),
             "weighting": self.weighting,
             "weight_l2": self.weight_l2,
@@ -351,7 +377,9 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
             cv_folds=meta.get("cv_folds", 0),
             weight_l2=meta.get("weight_l2", 0.0),
             fold_order=meta.get("fold_order", "random"),
+            cv_row_budget=meta.get("cv_row_budget"),
         )
+        ens.n_folds_ = int(meta.get("n_folds", ens.cv_folds))
         ens.fitted_members_ = members
         ens.weights_ = np.asarray(meta["weights"], dtype=float)
         ens.calibrator_ = calibrator_from_dict(meta["calibration"])

@@ -71,6 +71,7 @@ LIGHTGBM: ParamSpec = {
     "capacity_search": [Boolean()],
     "capacity_folds": [Interval(int, 0, None)],
     "capacity_extra_trees": [Boolean()],
+    "capacity_rows": [Interval(int, 1, None)],
     "min_data_per_group": [Interval(int, 1, None), None],
     "cat_smooth": [NON_NEGATIVE],
 }
@@ -100,6 +101,7 @@ ENSEMBLE: ParamSpec = {
     "weight_l2": [NON_NEGATIVE],
     "random_state": [SEED],
     "fold_order": [Options(("random", "time"))],
+    "cv_row_budget": [Interval(int, 1, None), None],
 }
 
 ADDITIVE: ParamSpec = {  # teachers/additive.py: the GAM / GA2M student on hard labels

@@ -31,6 +31,7 @@ def test_fits_are_evaluated_on_their_own_test_logits(tiny_run) -> None:
         np.testing.assert_array_equal(fit.test_logit, fit.model.decision_function(test.X))
         assert fit.metrics == classification_metrics(test.y, expit(fit.test_logit))
         assert fit.facts["table_vs_trainer_max_abs_diff"] <= 1e-6
+        assert fit.facts["table_vs_trainer_rows"] == min(test.n_rows, 5000)
         assert fit.facts["n_train_rows"] == state.data.splits.train.n_rows
         assert fit.facts["n_transfer_rows"] == 300
         assert len(fit.reasons_sample) == min(200, test.n_rows)

@@ -104,3 +104,22 @@ def test_settle_capacity_needs_a_search_on_every_fold() -> None:
     assert settle_capacity([one, two])["change"] == {}  # 0.8 < 0.85 summed
     assert settle_capacity([one])["change"] == {"num_leaves": 4}
     assert settle_capacity([one, None]) is None and settle_capacity([]) is None
+
+
+def test_capacity_settles_early_once_the_searched_folds_hold_enough_stop_rows() -> None:
+    from risk_models.teachers.boosted import LGBMTeacher
+
+    rng = np.random.default_rng(1)
+    n = 1600
+    X = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-2 * X["x"]))).astype(int).to_numpy()
+    folds = np.arange(n) % 4  # 1,200 rows per fit, 120 early-stopping rows each
+    params = {
+        "n_estimators": 40, "num_leaves": 24, "min_child_samples": 700,
+        "capacity_search": True, "capacity_folds": 3, "early_stopping_rounds": 10,
+    }  # fmt: skip
+    for rows, searched in ((100, 1), (200, 2), (5000, 3)):
+        member, _ = cross_fit_member(LGBMTeacher(**params, capacity_rows=rows), X, y, folds)
+        choices = [m.capacity_choice_ for m in member.fold_models_]
+        assert [c is not None for c in choices] == [True] * searched + [False] * (4 - searched)
+        assert all(c["n_valid"] == 120 for c in choices[:searched])

@@ -81,3 +81,24 @@ def test_weight_l2_shrinks_fitted_weights_towards_equal(credit_data, tmp_path) -
     back = TeacherEnsemble.load(tmp_path / "ens")
     assert back.weight_l2 == 0.05
     np.testing.assert_allclose(back.weights_, ens.weights_)
+
+
+def test_row_budget_cuts_the_folds_of_a_large_book(credit_data, tmp_path) -> None:
+    ens = _ensemble(cv_folds=10, cv_row_budget=300_000)
+    assert ens.folds_for(22_500) == 10  # UCI Taiwan's pooled rows: unchanged
+    assert ens.folds_for(37_500) == 8
+    assert ens.folds_for(112_500) == 3  # 150,000 rows: 3 folds
+    assert ens.folds_for(5_000_000) == 3  # never under 3
+    assert _ensemble(cv_folds=2, cv_row_budget=10).folds_for(10**6) == 2  # nor over cv_folds
+    assert _ensemble(cv_folds=10).folds_for(10**7) == 10  # no budget: cv_folds
+    timed = _ensemble(cv_folds=10, cv_row_budget=1000, fold_order="time")
+    assert timed.folds_for(10**6) == 10  # time blocks keep their count
+    s = credit_data
+    n_pool = s.train.n_rows + s.valid.n_rows
+    budget = 4 * n_pool + 1  # room for 4 folds, not 5
+    ens = _ensemble(cv_folds=5, cv_row_budget=budget)
+    ens.fit(s.train.X, s.train.y, eval_set=(s.valid.X, s.valid.y))
+    assert ens.n_folds_ == 4 and sorted(np.unique(ens.folds_).tolist()) == [0, 1, 2, 3]
+    assert all(len(m.fold_models_) == 4 for _, m in ens.fitted_members_)
+    back = TeacherEnsemble.load(ens.save(tmp_path / "ens"))
+    assert back.n_folds_ == 4 and back.cv_folds == 5 and back.cv_row_budget == budget
