@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from students_vs_baselines import Dataset, load_config
+from students_vs_baselines import file_arguments, file_config
 
 from risk_models.distill.munge import make_transfer_set
 from risk_models.evaluation.metrics import auc
@@ -37,14 +37,10 @@ def main() -> None:
     import lightgbm as lgb
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("file")
-    ap.add_argument("target")
-    ap.add_argument("--positive-label", default="1")
-    ap.add_argument("--seed", type=int, default=100)
+    file_arguments(ap)
     ap.add_argument("--variants", default='{"config": {}}')
     args = ap.parse_args()
-    ds = Dataset(Path(args.file).stem, Path(args.file), args.target, args.positive_label)
-    cfg = load_config(str(HERE.parent / "pipelines" / "credit.yaml"), ds, args.seed)
+    cfg = file_config(args)
     s = compute_data(cfg).splits
     teacher = lgb.LGBMClassifier(verbose=-1, random_state=0).fit(s.train.X, s.train.y)
     tr = cfg.distill.transfer

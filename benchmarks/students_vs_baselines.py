@@ -96,6 +96,23 @@ MAX_GAM_TO_EBM_TIME = 0.2
 MAX_RUN_TO_EBM_TIME = 3.0
 
 
+def file_arguments(ap: argparse.ArgumentParser) -> None:
+    """``FILE TARGET [--positive-label V] [--config C] [--seed S]`` for the one-file scripts."""
+    ap.add_argument("file")
+    ap.add_argument("target")
+    ap.add_argument("--positive-label", default="1")
+    ap.add_argument("--config", default=str(REPO / "pipelines" / "credit.yaml"))
+    ap.add_argument("--seed", type=int, default=100)
+
+
+def file_config(args: argparse.Namespace) -> PipelineConfig:
+    """The config of :func:`file_arguments`' file, as :func:`load_config` builds it."""
+    path = Path(args.file)
+    return load_config(
+        args.config, Dataset(path.stem, path, args.target, args.positive_label), args.seed
+    )
+
+
 def load_config(config: str, ds: Dataset, seed: int) -> PipelineConfig:
     """The pipeline config on ``ds`` (the config's other roles kept where the file has them)."""
     cfg = load_pipeline_config(

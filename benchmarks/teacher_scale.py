@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.model_selection import train_test_split
-from students_vs_baselines import Dataset, load_config
+from students_vs_baselines import file_arguments, file_config
 
 from risk_models.steps.data import compute_data
 from risk_models.teachers.bagging import fold_estimator
@@ -34,14 +34,9 @@ HERE = Path(__file__).parent
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("file")
-    ap.add_argument("target")
-    ap.add_argument("--positive-label", default="1")
-    ap.add_argument("--config", default=str(HERE.parent / "pipelines" / "credit.yaml"))
-    ap.add_argument("--seed", type=int, default=100)
+    file_arguments(ap)
     args = ap.parse_args()
-    ds = Dataset(Path(args.file).stem, Path(args.file), args.target, args.positive_label)
-    cfg = load_config(args.config, ds, args.seed)
+    cfg = file_config(args)
     s = compute_data(cfg).splits
     k_folds = cfg.ensemble.cv_folds
     pool, y, folds = pooled_folds(s.train.X, s.train.y, (s.valid.X, s.valid.y), k_folds, args.seed)

@@ -346,6 +346,7 @@ class LGBMTeacher(_BoostedTeacher):
             "extra_trees": bool(self.extra_trees),
             "path_smooth": self.path_smooth,
             "cat_smooth": self.cat_smooth,
+            "min_data_per_group": group_rows(self.min_data_per_group, self.min_child_samples),
             "max_bin": self.max_bin,
             "seed": self.random_state,
             "deterministic": True,
@@ -353,8 +354,6 @@ class LGBMTeacher(_BoostedTeacher):
             "verbose": -1,
         }
         valid_frame = None if eval_set is None else self._frame(eval_set[0])
-
-        params["min_data_per_group"] = group_rows(self.min_data_per_group, self.min_child_samples)
 
         def datasets() -> tuple[Any, list[Any]]:
             # built per fit: LightGBM pre-filters features by min_data_in_leaf on construction
