@@ -45,10 +45,12 @@ def main() -> None:
     teacher = lgb.LGBMClassifier(verbose=-1, random_state=0).fit(s.train.X, s.train.y)
     tr = cfg.distill.transfer
     n_munge = tr.rows_for(s.train.n_rows)
-    extra = make_transfer_set(
-        s.train.X, n_munge, swap_prob=tr.swap_prob, jitter=tr.jitter, seed=args.seed
-    )
-    X_all = pd.concat([s.train.X, extra], ignore_index=True)
+    X_all = s.train.X.reset_index(drop=True)
+    if n_munge:  # none once the training rows reach distill.transfer.max_total_rows
+        extra = make_transfer_set(
+            s.train.X, n_munge, swap_prob=tr.swap_prob, jitter=tr.jitter, seed=args.seed
+        )
+        X_all = pd.concat([X_all, extra], ignore_index=True)
     q_all = teacher.predict_proba(X_all)[:, 1]
     qv = teacher.predict_proba(s.valid.X)[:, 1]
     base = next(st.params for st in cfg.students if st.kind == "gam")

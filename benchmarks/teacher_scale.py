@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/teacher_scale.py FILE TARGET [--config pipelines/credit.yaml] [--seed 100]
+        [--all-cores-cells N]
 
 The pipeline's data step on FILE (``--config``'s roles, the benchmark's split), then for every
 configured teacher member the first cross-fit fold exactly as the ensemble fits it (train on
@@ -10,7 +11,9 @@ the other folds minus a stratified early-stopping slice, stop on that slice; a L
 with ``capacity_search`` searches as on its first folds): seconds, rounds or epochs, and the
 member's estimated cross-fit seconds (fold seconds x ``ensemble.cv_folds``; the later folds of
 a capacity-searching member fit one candidate, so this overstates those members). Prints one
-JSON line per member. Writes ``benchmarks/results/teacher_scale_<file stem>.json``.
+JSON line per member. ``--all-cores-cells N`` sets ``risk_models.device.ALL_CORES_CELLS``
+(tables from N cells get every core) to compare thread counts. Writes
+``benchmarks/results/teacher_scale_<file stem>[_cells<N>].json``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ HERE = Path(__file__).parent
 def main() -> None:
     ap = argparse.ArgumentParser()
     file_arguments(ap)
+    ap.add_argument("--all-cores-cells", type=int, default=None)
     args = ap.parse_args()
+    if args.all_cores_cells is not None:
+        import risk_models.device
+
+        risk_models.device.ALL_CORES_CELLS = args.all_cores_cells
     cfg = file_config(args)
     s = compute_data(cfg).splits
     k_folds = cfg.ensemble.cv_folds
@@ -67,7 +75,8 @@ def main() -> None:
             ]
         print(json.dumps(row), flush=True)
         out.append(row)
-    name = f"teacher_scale_{Path(args.file).stem}.json"
+    cells = "" if args.all_cores_cells is None else f"_cells{args.all_cores_cells}"
+    name = f"teacher_scale_{Path(args.file).stem}{cells}.json"
     (HERE / "results" / name).write_text(json.dumps(out, indent=1))
 
 

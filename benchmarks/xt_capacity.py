@@ -3,12 +3,14 @@
 Usage::
 
     python benchmarks/xt_capacity.py german 105,106,107 [--ebm] [--off JSON --on JSON --tag NAME]
+    python benchmarks/xt_capacity.py /tmp/book.parquet:default_12m 100 --on JSON --tag NAME
 
 ``capacity_extra_trees: true`` adds, to the capacities an ``lgbm`` member with
 ``capacity_search`` compares on the first cross-fit folds' early-stopping rows, the smallest of
 them with LightGBM's ``extra_trees`` splits. For each seed: the pipeline's data step
 (``pipelines/credit.yaml``, the benchmark's split), every configured member cross-fitted once
-over the ensemble's folds with the LightGBM members as configured (``off``) and again with
+over the ensemble's folds (``ensemble.cv_folds``, fewer within ``cv_row_budget`` as the
+pipeline cuts them) with the LightGBM members as configured (``off``) and again with
 ``capacity_extra_trees: true`` (``on``; the MLPs are shared); each member set blended with
 weights fitted on the out-of-fold scores, as the ensemble does. Test AUC of the blends and the
 LightGBM members, the capacity each LightGBM member settled on, member fit seconds; a default
@@ -32,13 +34,13 @@ from typing import Any
 import numpy as np
 from _baselines import fit_ebm, fit_lightgbm
 from scipy.special import expit
-from students_vs_baselines import DATASETS, load_config
+from students_vs_baselines import DATASETS, Dataset, load_config
 
 from risk_models.evaluation.metrics import auc
 from risk_models.steps.data import compute_data
 from risk_models.teachers.bagging import cross_fit_member
 from risk_models.teachers.combine import fit_logit_weights
-from risk_models.teachers.ensemble import build_teacher, pooled_folds
+from risk_models.teachers.ensemble import TeacherEnsemble, build_teacher, pooled_folds
 
 HERE = Path(__file__).parent
 CONFIG = HERE.parent / "pipelines" / "credit.yaml"
@@ -50,6 +52,14 @@ def settled(member: Any) -> dict[str, Any]:
     return {k: p[k] for k in ("num_leaves", "min_child_samples", "extra_trees")}
 
 
+def dataset_of(name: str) -> Dataset:
+    """A name of ``DATASETS``, or ``FILE:TARGET[:POSITIVE_LABEL]`` for any file."""
+    if name in DATASETS:
+        return DATASETS[name]
+    path, target, *label = name.split(":")
+    return Dataset(Path(path).stem, Path(path), target, label[0] if label else "1")
+
+
 def run_seed(
     dataset: str,
     seed: int,
@@ -57,11 +67,13 @@ def run_seed(
     on: dict[str, Any] | None = None,
     off: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    cfg = load_config(str(CONFIG), DATASETS[dataset], seed)
+    cfg = load_config(str(CONFIG), dataset_of(dataset), seed)
     s = compute_data(cfg).splits
-    pool, y_pool, folds = pooled_folds(
-        s.train.X, s.train.y, (s.valid.X, s.valid.y), cfg.ensemble.cv_folds, seed
+    e = cfg.ensemble
+    k = TeacherEnsemble(members=[], cv_folds=e.cv_folds, cv_row_budget=e.cv_row_budget).folds_for(
+        s.train.n_rows + s.valid.n_rows
     )
+    pool, y_pool, folds = pooled_folds(s.train.X, s.train.y, (s.valid.X, s.valid.y), k, seed)
     variants: dict[str, list[str]] = {"off": [], "on": []}
     ests: dict[str, Any] = {}
     for t in cfg.teachers:
@@ -118,7 +130,8 @@ def main() -> None:
         f"blend on - off: mean {np.mean(d):+.4f}, wins {sum(x > 0 for x in d)}, "
         f"losses {sum(x < 0 for x in d)} of {len(d)}"
     )
-    name = f"{flag.get('--tag', 'xt_capacity')}_{dataset}_{'_'.join(map(str, seeds))}.json"
+    stem = dataset_of(dataset).name
+    name = f"{flag.get('--tag', 'xt_capacity')}_{stem}_{'_'.join(map(str, seeds))}.json"
     (HERE / "results" / name).write_text(json.dumps(out, indent=1))
 
 

@@ -58,12 +58,22 @@ def resolve_device(requested: str = "auto") -> str:
     return "cpu"
 
 
-def auto_threads(n_cells: int, n_jobs: int = 0) -> int:
-    """Threads for a tree learner: ``n_jobs`` if > 0, else 1 below ~2M cells, else all cores.
+#: Tables of at least this many cells (rows x columns) get every core (see :func:`auto_threads`).
+ALL_CORES_CELLS = 500_000
+
+
+def auto_threads(n_cells: int, n_jobs: int = 0, all_cores_cells: int | None = None) -> int:
+    """Threads for a learner: ``n_jobs`` if > 0, else 1 below ``all_cores_cells`` (default
+    :data:`ALL_CORES_CELLS`), else all cores.
 
     On small tables OpenMP start-up and busy-waiting cost more than a second core gains
     (measured: LightGBM 300 rounds on 3k x 3 took 0.13 s on 1 thread, 5.8 s on 2 under load).
+    From about half a million cells two threads are faster for the tree learners on 2 cores
+    (XGBoost stumps, the same model either way: 414,000 cells 0.70x the seconds, 1.35M 0.60x;
+    LightGBM, the same number of trees: 1.37M 0.78x; benchmarks/RESULTS.md 1a, "Large books,
+    second pass").
     """
     if n_jobs > 0:
         return n_jobs
-    return 1 if n_cells < 2_000_000 else (os.cpu_count() or 1)
+    limit = ALL_CORES_CELLS if all_cores_cells is None else all_cores_cells
+    return 1 if n_cells < limit else (os.cpu_count() or 1)

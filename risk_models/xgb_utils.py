@@ -31,6 +31,7 @@ def train_booster(
     early_stopping_rounds: int | None,
     obj: Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray]] | None = None,
     custom_metric: Callable[[np.ndarray, Any], tuple[str, float]] | None = None,
+    min_delta: float = 0.0,
 ) -> tuple[Any, int]:
     """Train with ``xgb.train``; with a validation matrix, stop early and keep the best trees.
 
@@ -47,6 +48,8 @@ def train_booster(
     obj : optional custom objective (gradient and Hessian per row).
     custom_metric : optional validation metric for early stopping; used only with
         ``dvalid``.
+    min_delta : a round counts as better only when its validation score beats the best so
+        far by more than this (XGBoost's ``EarlyStopping(min_delta=...)``); 0 = any gain.
 
     Returns
     -------
@@ -62,12 +65,16 @@ def train_booster(
         extra["obj"] = obj
     if custom_metric is not None and evals:
         extra["custom_metric"] = custom_metric
+    rounds = early_stopping_rounds if evals else None
+    if rounds and min_delta > 0:
+        extra["callbacks"] = [xgb.callback.EarlyStopping(rounds=rounds, min_delta=min_delta)]
+        rounds = None
     booster = xgb.train(
         params,
         dtrain,
         num_boost_round=num_boost_round,
         evals=evals,
-        early_stopping_rounds=early_stopping_rounds if evals else None,
+        early_stopping_rounds=rounds,
         verbose_eval=False,
         **extra,
     )

@@ -101,12 +101,20 @@ def train_stage(
     *,
     num_boost_round: int,
     early_stopping_rounds: int | None,
+    tolerance: float = 0.0,
 ) -> Any:
     """Train one booster on ``target``; with ``dvalid``, stop early and keep the best trees.
 
     :func:`risk_models.xgb_utils.train_booster` with the target's objective, base score and,
     under a custom objective, log loss against the soft labels as the early-stopping metric.
+    ``tolerance`` > 0: a round counts as better only when it lowers the best validation log
+    loss so far by more than ``tolerance`` times the constant model's (the target's base
+    rate) validation log loss, so a loss that keeps falling by tiny amounts stops after
+    ``early_stopping_rounds`` such rounds.
     """
+    min_delta = 0.0
+    if tolerance > 0 and dvalid is not None:
+        min_delta = tolerance * constant_logloss(target.base_prob, dvalid.get_label())
     booster, _ = train_booster(
         {**params, **target.params()},
         dtrain,
@@ -115,8 +123,16 @@ def train_stage(
         early_stopping_rounds=early_stopping_rounds,
         obj=target.obj,
         custom_metric=_logloss_metric if target.obj is not None else None,
+        min_delta=min_delta,
     )
     return booster
+
+
+def constant_logloss(p: float, labels: np.ndarray) -> float:
+    """Mean log loss of the constant probability ``p`` against (possibly soft) labels."""
+    q = np.asarray(labels, dtype=np.float64)
+    p = min(max(float(p), 1e-12), 1 - 1e-12)
+    return float(np.mean(-(q * np.log(p) + (1 - q) * np.log1p(-p))))
 
 
 def start_margin(model: dict[str, Any]) -> float:

@@ -63,8 +63,8 @@ class GA2MStudent(GAMStudent):
     Parameters
     ----------
     n_estimators, learning_rate, max_bin, min_child_weight, reg_lambda,
-    early_stopping_rounds, monotone, alpha, temperature, max_terms, min_level_count, device,
-    random_state :
+    early_stopping_rounds, early_stopping_tolerance, monotone, alpha, temperature, max_terms,
+    min_level_count, device, random_state :
         as :class:`~risk_models.students.gam.GAMStudent`; they govern the additive stage
         (``max_terms`` budgets the one-feature terms; pairs may use any feature).
         ``monotone`` is also enforced in the pair trees and verified on the pair tables.
@@ -100,6 +100,7 @@ class GA2MStudent(GAMStudent):
         min_child_weight: float = 1.0,
         reg_lambda: float = 1.0,
         early_stopping_rounds: int = 50,
+        early_stopping_tolerance: float = 0.0,
         monotone: dict[str, int] | None = None,
         alpha: float = 0.0,
         temperature: float = 1.0,
@@ -121,6 +122,7 @@ class GA2MStudent(GAMStudent):
             min_child_weight=min_child_weight,
             reg_lambda=reg_lambda,
             early_stopping_rounds=early_stopping_rounds,
+            early_stopping_tolerance=early_stopping_tolerance,
             monotone=monotone,
             alpha=alpha,
             temperature=temperature,
@@ -263,6 +265,7 @@ class GA2MStudent(GAMStudent):
             dvalid,
             num_boost_round=self.pair_rounds,
             early_stopping_rounds=self.early_stopping_rounds,
+            tolerance=float(self.early_stopping_tolerance),
         )
         term = clip_pair_term(export_pair_term(booster, design, name), X)
         margin = margin + term.contributions(X)

@@ -67,6 +67,9 @@ class GAMStudent(DistilledStudent):
     max_bin : histogram bins per numeric feature (caps the number of shape-function steps).
     min_child_weight, reg_lambda : XGBoost regularisation.
     early_stopping_rounds : rounds without validation improvement before stopping.
+    early_stopping_tolerance : a round improves only if it lowers the best validation log
+        loss by more than this share of the constant model's validation log loss (0 = any
+        decrease counts); stops the long tail of tiny gains on large books.
     monotone : feature -> +1 (risk rises with the value) or -1; numeric features only.
         Enforced at fit time and verified on the exported table (``MonotonicityError``).
     alpha : weight on the hard-label loss (``0`` = soft labels only).
@@ -96,6 +99,7 @@ class GAMStudent(DistilledStudent):
         min_child_weight: float = 1.0,
         reg_lambda: float = 1.0,
         early_stopping_rounds: int = 50,
+        early_stopping_tolerance: float = 0.0,
         monotone: dict[str, int] | None = None,
         alpha: float = 0.0,
         temperature: float = 1.0,
@@ -110,6 +114,7 @@ class GAMStudent(DistilledStudent):
         self.min_child_weight = min_child_weight
         self.reg_lambda = reg_lambda
         self.early_stopping_rounds = early_stopping_rounds
+        self.early_stopping_tolerance = early_stopping_tolerance
         self.monotone = monotone
         self.alpha = alpha
         self.temperature = temperature
@@ -242,6 +247,7 @@ class GAMStudent(DistilledStudent):
             dvalid,
             num_boost_round=self.n_estimators,
             early_stopping_rounds=self.early_stopping_rounds,
+            tolerance=float(self.early_stopping_tolerance),
         )
         self.design_ = design
         self.booster_ = booster

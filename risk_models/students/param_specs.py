@@ -35,6 +35,7 @@ GAM: ParamSpec = {
     "min_child_weight": [NON_NEGATIVE],
     "reg_lambda": [NON_NEGATIVE],
     "early_stopping_rounds": [Interval(int, 1, None)],
+    "early_stopping_tolerance": [Interval(float, 0, 1)],
     "monotone": MONOTONE,
     "alpha": [UNIT],
     "temperature": [POSITIVE],

@@ -254,6 +254,11 @@ class LGBMTeacher(_BoostedTeacher):
     candidate's leaf size in the capacity search: with LightGBM's fixed 100, a 1,000-row book's
     levels (most under 100 rows) could hardly be split on. ``cat_smooth`` is LightGBM's.
 
+    ``large_rows`` / ``large_learning_rate``: a fit on at least ``large_rows`` training rows
+    uses ``large_learning_rate`` instead of ``learning_rate`` (a small rate that a 1,000-row
+    book needs makes a 100,000-row fold grow thousands of trees for no gain in AUC);
+    ``learning_rate_`` records the rate used. Either ``None``: ``learning_rate`` always.
+
     In the ensemble's cross-fit, only the first ``capacity_folds`` fold models search (fewer
     once their early-stopping rows reach ``capacity_rows``, 5,000 by default); the other
     folds fit the capacity with the lowest validation loss summed over those searches
@@ -288,6 +293,8 @@ class LGBMTeacher(_BoostedTeacher):
         capacity_rows: int = 5000,
         min_data_per_group: int | None = None,
         cat_smooth: float = 10.0,
+        large_rows: int | None = None,
+        large_learning_rate: float | None = None,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -311,6 +318,15 @@ class LGBMTeacher(_BoostedTeacher):
         self.capacity_rows = capacity_rows
         self.min_data_per_group = min_data_per_group
         self.cat_smooth = cat_smooth
+        self.large_rows = large_rows
+        self.large_learning_rate = large_learning_rate
+
+    def rate_for(self, n_rows: int) -> float:
+        """The learning rate of a fit on ``n_rows`` training rows (see ``large_rows``)."""
+        large = self.large_rows is not None and self.large_learning_rate is not None
+        if large and n_rows >= int(self.large_rows):  # type: ignore[arg-type]
+            return float(self.large_learning_rate)  # type: ignore[arg-type]
+        return float(self.learning_rate)
 
     def fit(
         self,
@@ -334,7 +350,7 @@ class LGBMTeacher(_BoostedTeacher):
         params = {
             "objective": "cross_entropy",
             "metric": "cross_entropy",
-            "learning_rate": self.learning_rate,
+            "learning_rate": self.rate_for(len(X)),
             "num_leaves": self.num_leaves,
             "max_depth": self.max_depth,
             "min_child_samples": self.min_child_samples,
@@ -394,6 +410,7 @@ class LGBMTeacher(_BoostedTeacher):
             )
         self.booster_ = booster
         self.n_trees_ = booster.num_trees()
+        self.learning_rate_ = params["learning_rate"]
         self.device_ = "cpu"
         log.info("LGBMTeacher: LightGBM on cpu")
         return self

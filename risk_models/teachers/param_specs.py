@@ -74,6 +74,8 @@ LIGHTGBM: ParamSpec = {
     "capacity_rows": [Interval(int, 1, None)],
     "min_data_per_group": [Interval(int, 1, None), None],
     "cat_smooth": [NON_NEGATIVE],
+    "large_rows": [Interval(int, 1, None), None],
+    "large_learning_rate": [POSITIVE, None],
 }
 
 TORCH_MLP: ParamSpec = {

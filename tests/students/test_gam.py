@@ -154,6 +154,29 @@ def test_mixing_at_t1_is_training_on_the_mixed_label(additive_frame) -> None:
     np.testing.assert_allclose(hot.decision_function(X), hot.booster_margin(X), rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("temperature", [1.0, 2.5])
+def test_tolerance_stops_the_tail_of_tiny_validation_gains(additive_frame, temperature) -> None:
+    X, y, p = additive_frame
+    kw = dict(n_estimators=3000, learning_rate=0.02, early_stopping_rounds=50)
+    fit = dict(soft_target=p[:2000], eval_set=(X[2000:], p[2000:]))
+    if temperature != 1.0:
+        kw["temperature"] = temperature
+    exact = GAMStudent(**kw).fit(X[:2000], y[:2000], **fit)
+    tol = GAMStudent(**kw, early_stopping_tolerance=1e-3).fit(X[:2000], y[:2000], **fit)
+    assert tol.n_trees_ < exact.n_trees_
+    # the kept trees are the first ones of the exact fit (same boosting, stopped sooner)
+    first = exact.booster_[: tol.n_trees_]
+    np.testing.assert_allclose(
+        tol.booster_.predict(tol.design_.dmatrix(X), output_margin=True),
+        first.predict(exact.design_.dmatrix(X), output_margin=True),
+        rtol=0,
+        atol=1e-6,
+    )
+    assert auc(y[2000:], tol.decision_function(X[2000:])) > 0.75
+    loose = GAMStudent(**kw, early_stopping_tolerance=0.5).fit(X[:2000], y[:2000], **fit)
+    assert loose.n_trees_ <= tol.n_trees_
+
+
 def test_custom_objective_exports_exactly_and_stops_early(additive_frame) -> None:
     X, y, p = additive_frame
     model = GAMStudent(

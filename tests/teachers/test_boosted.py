@@ -110,3 +110,25 @@ def test_xgboost_lossguide_params_reach_the_booster(additive_frame) -> None:
     assert tree["max_leaves"] == "7"
     assert float(tree["colsample_bynode"]) == 0.5
     assert float(tree["gamma"]) == pytest.approx(0.1)
+
+
+def test_large_fits_learn_at_the_large_rate_and_small_ones_do_not(additive_frame) -> None:
+    X, y, _ = additive_frame
+    kw = {"n_estimators": 3000, "learning_rate": 0.01, "early_stopping_rounds": 50}
+    big = {"large_rows": 2000, "large_learning_rate": 0.1}
+    eval_set = (X[2000:], y[2000:])
+    slow = LGBMTeacher(**kw).fit(X[:2000], y[:2000], eval_set=eval_set)
+    fast = LGBMTeacher(**kw, **big).fit(X[:2000], y[:2000], eval_set=eval_set)
+    small = LGBMTeacher(**kw, **big).fit(X[:1999], y[:1999], eval_set=eval_set)
+    assert slow.learning_rate_ == 0.01 and small.learning_rate_ == 0.01
+    assert fast.learning_rate_ == 0.1
+    assert fast.booster_.params["learning_rate"] == 0.1
+    assert fast.n_trees_ < slow.n_trees_ / 3
+    assert (
+        abs(
+            auc(y[2000:], fast.decision_function(X[2000:]))
+            - auc(y[2000:], slow.decision_function(X[2000:]))
+        )
+        < 0.01
+    )
+    assert LGBMTeacher(**kw, large_rows=2000).rate_for(10**6) == 0.01  # both or neither
