@@ -69,9 +69,9 @@ def auto_threads(n_cells: int, n_jobs: int = 0, all_cores_cells: int | None = No
     On small tables OpenMP start-up and busy-waiting cost more than a second core gains
     (measured: LightGBM 300 rounds on 3k x 3 took 0.13 s on 1 thread, 5.8 s on 2 under load).
     From about half a million cells two threads are faster for the tree learners on 2 cores
-    (XGBoost stumps, the same model either way: 414,000 cells 0.70x the seconds, 1.35M 0.60x;
-    LightGBM, the same number of trees: 1.37M 0.78x; benchmarks/RESULTS.md 1a, "Large books,
-    second pass").
+    (XGBoost stumps, the same model either way: 414,000 cells 0.70-0.83x the seconds, 1.17M
+    0.60-0.68x; LightGBM, the same number of trees: ~1M cells 0.78x; benchmarks/RESULTS.md 1a,
+    "Large books, second pass").
     """
     if n_jobs > 0:
         return n_jobs
