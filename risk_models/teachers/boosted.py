@@ -257,7 +257,8 @@ class LGBMTeacher(_BoostedTeacher):
     ``large_rows`` / ``large_learning_rate``: a fit on at least ``large_rows`` training rows
     uses ``large_learning_rate`` instead of ``learning_rate`` (a small rate that a 1,000-row
     book needs makes a 100,000-row fold grow thousands of trees for no gain in AUC);
-    ``learning_rate_`` records the rate used. Either ``None``: ``learning_rate`` always.
+    ``learning_rate_`` records the rate used. Both ``None``: ``learning_rate`` always; one
+    without the other is refused.
 
     In the ensemble's cross-fit, only the first ``capacity_folds`` fold models search (fewer
     once their early-stopping rows reach ``capacity_rows``, 5,000 by default); the other
@@ -323,9 +324,14 @@ class LGBMTeacher(_BoostedTeacher):
 
     def rate_for(self, n_rows: int) -> float:
         """The learning rate of a fit on ``n_rows`` training rows (see ``large_rows``)."""
-        large = self.large_rows is not None and self.large_learning_rate is not None
-        if large and n_rows >= int(self.large_rows):  # type: ignore[arg-type]
-            return float(self.large_learning_rate)  # type: ignore[arg-type]
+        rows, rate = self.large_rows, self.large_learning_rate
+        if (rows is None) != (rate is None):
+            raise ValueError(
+                f"LGBMTeacher: large_rows ({rows!r}) and large_learning_rate ({rate!r}) go "
+                "together: set both (the rate of fits on at least large_rows rows) or neither"
+            )
+        if rows is not None and rate is not None and n_rows >= int(rows):
+            return float(rate)
         return float(self.learning_rate)
 
     def fit(
