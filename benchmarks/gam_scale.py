@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from students_vs_baselines import file_arguments, file_config
 
+from risk_models.config import PipelineConfig
+from risk_models.data.split import Splits
 from risk_models.distill.munge import make_transfer_set
 from risk_models.evaluation.metrics import auc
 from risk_models.steps.data import compute_data
@@ -33,16 +35,23 @@ from risk_models.students.gam import GAMStudent
 HERE = Path(__file__).parent
 
 
-def main() -> None:
+def stand_in(cfg: PipelineConfig, s: Splits) -> tuple[Any, dict[str, Any]]:
+    """A default LightGBM on the training rows (the stand-in teacher) and the config's GAM
+    params."""
     import lightgbm as lgb
 
+    teacher = lgb.LGBMClassifier(verbose=-1, random_state=0).fit(s.train.X, s.train.y)
+    return teacher, dict(next(st.params for st in cfg.students if st.kind == "gam"))
+
+
+def main() -> None:
     ap = argparse.ArgumentParser()
     file_arguments(ap)
     ap.add_argument("--variants", default='{"config": {}}')
     args = ap.parse_args()
     cfg = file_config(args)
     s = compute_data(cfg).splits
-    teacher = lgb.LGBMClassifier(verbose=-1, random_state=0).fit(s.train.X, s.train.y)
+    teacher, base = stand_in(cfg, s)
     tr = cfg.distill.transfer
     n_munge = tr.rows_for(s.train.n_rows)
     X_all = s.train.X.reset_index(drop=True)
@@ -53,7 +62,6 @@ def main() -> None:
         X_all = pd.concat([X_all, extra], ignore_index=True)
     q_all = teacher.predict_proba(X_all)[:, 1]
     qv = teacher.predict_proba(s.valid.X)[:, 1]
-    base = next(st.params for st in cfg.students if st.kind == "gam")
     out: list[dict[str, Any]] = []
     for name, change in json.loads(args.variants).items():
         n = s.train.n_rows if "no_transfer" in name else len(X_all)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from gam_scale import stand_in
 from students_vs_baselines import file_arguments, file_config
 
 from risk_models.evaluation.metrics import auc
@@ -31,17 +32,15 @@ HERE = Path(__file__).parent
 
 
 def main() -> None:
-    import lightgbm as lgb
-
     ap = argparse.ArgumentParser()
     file_arguments(ap)
     ap.add_argument("--reps", type=int, default=3)
     args = ap.parse_args()
-    s = compute_data(file_config(args)).splits
-    teacher = lgb.LGBMClassifier(verbose=-1, random_state=0).fit(s.train.X, s.train.y)
+    cfg = file_config(args)
+    s = compute_data(cfg).splits
+    teacher, base = stand_in(cfg, s)
     q = teacher.predict_proba(s.train.X)[:, 1]
     qv = teacher.predict_proba(s.valid.X)[:, 1]
-    base = next(st.params for st in file_config(args).students if st.kind == "gam")
     own = GAMStudent._booster_params
     rows: list[dict[str, Any]] = []
     for _ in range(args.reps):

@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/student_variants.py german 105,106,107 [--variants JSON] [--ebm]
-    python benchmarks/student_variants.py /tmp/book.parquet 100 --target default_12m
+    python benchmarks/student_variants.py /tmp/book.parquet:default_12m 100
 
 For each seed the pipeline's steps run once (data, cross-fitted teachers, soft labels;
 ``pipelines/credit.yaml`` or ``--config``, the benchmark's split), then every student of the
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 from _baselines import fit_ebm
-from students_vs_baselines import DATASETS, Dataset, load_config
+from students_vs_baselines import Dataset, dataset_of, load_config
 
 from risk_models.evaluation.metrics import auc
 from risk_models.steps.data import compute_data
@@ -104,20 +104,14 @@ def run_seed(
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("dataset", help="a name of students_vs_baselines.DATASETS or a file")
+    ap.add_argument("dataset", help="a name of students_vs_baselines.DATASETS or FILE:TARGET[:V]")
     ap.add_argument("seeds")
-    ap.add_argument("--target", default=None)
-    ap.add_argument("--positive-label", default="1")
     ap.add_argument("--config", default=str(CONFIG))
     ap.add_argument("--variants", default="{}")
     ap.add_argument("--tag", default="base")
     ap.add_argument("--ebm", action="store_true")
     args = ap.parse_args()
-    if args.dataset in DATASETS:
-        ds = DATASETS[args.dataset]
-    else:
-        path = Path(args.dataset)
-        ds = Dataset(path.stem, path, args.target, args.positive_label)
+    ds = dataset_of(args.dataset)
     seeds = [int(x) for x in args.seeds.split(",")]
     variants = json.loads(args.variants)
     out = []

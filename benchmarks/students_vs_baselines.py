@@ -85,6 +85,15 @@ DATASETS = {
     ),
 }  # fmt: skip
 
+
+def dataset_of(name: str) -> Dataset:
+    """A name of ``DATASETS``, or ``FILE:TARGET[:POSITIVE_LABEL]`` for any file."""
+    if name in DATASETS:
+        return DATASETS[name]
+    path, target, *label = name.split(":")
+    return Dataset(Path(path).stem, Path(path), target, label[0] if label else "1")
+
+
 #: Margins of the issue's "done when" checks (difference of AUCs, a - b >= margin).
 CHECKS = {
     "teacher_vs_ebm": -0.001,

@@ -34,13 +34,14 @@ from typing import Any
 import numpy as np
 from _baselines import fit_ebm, fit_lightgbm
 from scipy.special import expit
-from students_vs_baselines import DATASETS, Dataset, load_config
+from students_vs_baselines import dataset_of, load_config
 
 from risk_models.evaluation.metrics import auc
 from risk_models.steps.data import compute_data
+from risk_models.steps.teachers import teacher_ensemble
 from risk_models.teachers.bagging import cross_fit_member
 from risk_models.teachers.combine import fit_logit_weights
-from risk_models.teachers.ensemble import TeacherEnsemble, build_teacher, pooled_folds
+from risk_models.teachers.ensemble import build_teacher, pooled_folds
 
 HERE = Path(__file__).parent
 CONFIG = HERE.parent / "pipelines" / "credit.yaml"
@@ -52,14 +53,6 @@ def settled(member: Any) -> dict[str, Any]:
     return {k: p[k] for k in ("num_leaves", "min_child_samples", "extra_trees")}
 
 
-def dataset_of(name: str) -> Dataset:
-    """A name of ``DATASETS``, or ``FILE:TARGET[:POSITIVE_LABEL]`` for any file."""
-    if name in DATASETS:
-        return DATASETS[name]
-    path, target, *label = name.split(":")
-    return Dataset(Path(path).stem, Path(path), target, label[0] if label else "1")
-
-
 def run_seed(
     dataset: str,
     seed: int,
@@ -69,10 +62,7 @@ def run_seed(
 ) -> dict[str, Any]:
     cfg = load_config(str(CONFIG), dataset_of(dataset), seed)
     s = compute_data(cfg).splits
-    e = cfg.ensemble
-    k = TeacherEnsemble(members=[], cv_folds=e.cv_folds, cv_row_budget=e.cv_row_budget).folds_for(
-        s.train.n_rows + s.valid.n_rows
-    )
+    k = teacher_ensemble(cfg).folds_for(s.train.n_rows + s.valid.n_rows)
     pool, y_pool, folds = pooled_folds(s.train.X, s.train.y, (s.valid.X, s.valid.y), k, seed)
     variants: dict[str, list[str]] = {"off": [], "on": []}
     ests: dict[str, Any] = {}
