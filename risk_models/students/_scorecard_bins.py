@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
@@ -119,32 +118,39 @@ def fit_bin_coefficients(
     ``l2/2 * |beta|^2`` (intercept unpenalised) keeps the one-hot design, whose bins of
     every feature sum to the intercept's column, strictly convex.
     """
-    n = len(y)
     sizes = [b[0] for b in blocks]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     P = int(starts[-1])
-    cols = np.concatenate([c + s for c, s in zip(codes, starts[:-1], strict=True)] + [[]])
-    rows = np.tile(np.arange(n), len(codes))
-    A = sp.csr_matrix((np.ones(rows.size), (rows, cols.astype(np.int64))), shape=(n, P))
-    M = sp.lil_matrix((P, P))
-    M.setdiag(1.0)
+    codes = [np.asarray(c, dtype=np.int64) for c in codes]
+    # The design of theta is [1, A @ M] with A the one-hot bins (one 1 per row and feature)
+    # and M the dense P x P map beta = M @ theta[1:]. Every product goes through the codes:
+    # A.T @ v is a bincount per feature and A.T @ diag(v) @ A a weighted 2-d histogram per
+    # pair of features (no sparse matrix is built), then M maps them to theta.
+    M = np.eye(P)
     lower = np.full(P + 1, -np.inf)  # theta[0] is the intercept
     for s, (_, d, k) in zip(starts[:-1], blocks, strict=True):
         if d and k > 1:
             for r in range(1, k):
                 M[s + r, s + 1 : s + r + 1] = float(d)
                 lower[1 + s + r] = 0.0
-    M = M.tocsr()
-    B = sp.hstack([sp.csr_matrix(np.ones((n, 1))), A @ M], format="csr")
     W = float(w.sum())
     mean = float(np.average(expit(t) if alpha < 1 else y, weights=w))
     mean = min(max(mean, 1e-6), 1 - 1e-6)
     theta = np.zeros(P + 1)
     theta[0] = math.log(mean / (1 - mean))
-    ridge = sp.block_diag([sp.csr_matrix((1, 1)), l2 * (M.T @ M)], format="csr")
+    ridge = np.zeros((P + 1, P + 1))
+    ridge[1:, 1:] = l2 * (M.T @ M)
+
+    def AT(v: np.ndarray) -> np.ndarray:
+        return np.concatenate(
+            [np.bincount(c, weights=v, minlength=k) for c, k in zip(codes, sizes, strict=True)]
+        )
 
     def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
-        z = B @ th
+        beta = M @ th[1:]
+        z = np.full(len(y), th[0])
+        for c, s in zip(codes, starts[:-1], strict=True):
+            z += beta[s:][c]
         pen = 0.5 * float(th @ (ridge @ th))
         loss = float(np.sum(w * distillation_row_loss(z, y, t, alpha, temperature)) / W) + pen
         return loss, z
@@ -152,12 +158,18 @@ def fit_bin_coefficients(
     f, z = objective(theta)
     for _ in range(100):
         g, h = distillation_grad_hess(z, y, t, alpha, temperature)
-        grad = B.T @ (g * w / W) + ridge @ theta
+        gw = g * w / W
+        grad = np.concatenate([[gw.sum()], M.T @ AT(gw)]) + ridge @ theta
         at_bound = (theta <= lower) & (grad > 0)
         if np.max(np.abs(np.where(at_bound, 0.0, grad)), initial=0.0) < 1e-11:
             break
         free = ~at_bound
-        H = (B.T @ B.multiply((w * h / W)[:, None]).tocsr() + ridge).toarray()
+        hw = w * h / W
+        H = np.empty((P + 1, P + 1))
+        H[0, 0] = hw.sum()
+        H[0, 1:] = H[1:, 0] = M.T @ AT(hw)
+        H[1:, 1:] = M.T @ _onehot_gram(codes, sizes, starts, hw) @ M
+        H += ridge
         step = np.zeros(P + 1)
         Hf = H[np.ix_(free, free)] + 1e-12 * np.eye(int(free.sum()))
         with threadpool_limits(limits=1, user_api="blas"):  # tiny solve: threads only cost
@@ -180,6 +192,24 @@ def fit_bin_coefficients(
             break
     beta = M @ theta[1:]
     return float(theta[0]), [beta[starts[i] : starts[i + 1]].copy() for i in range(len(codes))]
+
+
+def _onehot_gram(
+    codes: list[np.ndarray], sizes: list[int], starts: np.ndarray, v: np.ndarray
+) -> np.ndarray:
+    """``A.T @ diag(v) @ A`` for the one-hot design of ``codes``: the diagonal blocks are
+    per-bin sums of ``v``, the block of two features their weighted 2-d histogram."""
+    P = int(starts[-1])
+    G = np.zeros((P, P))
+    for i, (ci, ki) in enumerate(zip(codes, sizes, strict=True)):
+        a = int(starts[i])
+        G[a + np.arange(ki), a + np.arange(ki)] = np.bincount(ci, weights=v, minlength=ki)
+        for j in range(i + 1, len(codes)):
+            kj, b = sizes[j], int(starts[j])
+            block = np.bincount(ci * kj + codes[j], weights=v, minlength=ki * kj)
+            G[a : a + ki, b : b + kj] = block.reshape(ki, kj)
+            G[b : b + kj, a : a + ki] = G[a : a + ki, b : b + kj].T
+    return G
 
 
 def _merge_flat_steps(

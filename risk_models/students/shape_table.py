@@ -52,6 +52,11 @@ def to_level_strings(values: pd.Series) -> pd.Series:
 
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # Strings already (the usual case): only the missing markers need mapping; the
+        # per-value conversion below costs seconds a call on a large book.
+        out = values.astype(object)
+        return out.where(out.notna(), np.nan)
     return values.map(one).astype(object)
 
 

@@ -69,6 +69,10 @@ class BaggedMember:
         )
 
 
+#: Share of a fold's training rows held out for its early stopping.
+EARLY_STOPPING_FRACTION = 0.1
+
+
 def fold_estimator(estimator: Any, k: int) -> Any:
     """An unfitted copy of ``estimator`` for fold ``k``, with its own random seed.
 
@@ -92,7 +96,7 @@ def cross_fit_member(
     y: np.ndarray,
     folds: np.ndarray,
     *,
-    early_stopping_fraction: float = 0.1,
+    early_stopping_fraction: float = EARLY_STOPPING_FRACTION,
     seed: int = 0,
     on_fold: Callable[[int, int], None] | None = None,
     times: np.ndarray | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from risk_models.base import LogOddsClassifierMixin
 from risk_models.data.inputs import concat_rows
 from risk_models.params import validate_estimator_params
 from risk_models.teachers import param_specs
+from risk_models.teachers.lanes import member_lanes, run_lanes
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +242,7 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         on_fold: Callable[[str, int, int], None] | None = None,
         pool_times: np.ndarray | None = None,
     ) -> TeacherEnsemble:
-        from risk_models.teachers.bagging import cross_fit_member
+        from risk_models.teachers.bagging import EARLY_STOPPING_FRACTION, cross_fit_member
 
         k_folds = self.folds_for(len(X) + len(eval_set[0]))
         if k_folds < self.cv_folds:
@@ -254,19 +256,35 @@ class TeacherEnsemble(LogOddsClassifierMixin, BaseEstimator):
         pool, y_pool, folds = pooled_folds(
             X, y, eval_set, k_folds, self.random_state, times=pool_times
         )
-        fitted, oof = [], []
-        for name, est in self.members:
-            fold_done = None if on_fold is None else functools.partial(on_fold, name)
+        # The largest table a fold model trains on (the other folds less the
+        # early-stopping slice; time folds end with a model on every block): the lanes run
+        # side by side only where every fit gets one thread.
+        held_min = 0 if pool_times is not None else int(np.bincount(folds).min())
+        fit_rows = int(np.ceil((len(pool) - held_min) * (1 - EARLY_STOPPING_FRACTION)))
+        lanes = member_lanes(self.members, fit_rows * pool.shape[1])
+        lock = threading.Lock()
+
+        def fold_done(name: str, k: int, n: int) -> None:
+            if on_fold is not None:
+                with lock:  # lanes report from their own threads
+                    on_fold(name, k, n)
+
+        def cross_fit(i: int) -> tuple[Any, np.ndarray]:
+            name, est = self.members[i]
             member, z = cross_fit_member(
                 est,
                 pool,
                 y_pool,
                 folds,
                 seed=self.random_state,
-                on_fold=fold_done,
+                on_fold=functools.partial(fold_done, name),
                 times=pool_times,
             )
             log.info("teacher %s cross-fitted (%d folds) on %s", name, k_folds, member.device_)
+            return member, z
+
+        fitted, oof = [], []
+        for (name, _), (member, z) in zip(self.members, run_lanes(lanes, cross_fit), strict=True):
             fitted.append((name, member))
             oof.append(z)
             if on_member is not None:

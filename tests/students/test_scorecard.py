@@ -247,6 +247,19 @@ def test_coefficients_minimise_the_distillation_loss(alpha, T, mono) -> None:
         assert np.all(np.diff(beta[0]) >= 0)
 
 
+def test_onehot_gram_is_the_design_product() -> None:
+    # The Newton step's Hessian comes from bincounts; it must equal A.T @ diag(v) @ A.
+    from risk_models.students._scorecard_bins import _onehot_gram
+
+    rng = np.random.default_rng(4)
+    n, sizes = 500, [4, 1, 7]
+    codes = [rng.integers(0, k, n) for k in sizes]
+    v = rng.random(n)
+    A = np.hstack([np.eye(k)[c] for c, k in zip(codes, sizes, strict=True)])
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    np.testing.assert_allclose(_onehot_gram(codes, sizes, starts, v), A.T @ (v[:, None] * A))
+
+
 def test_soft_labels_beat_hard_labels_on_fidelity_to_the_teacher() -> None:
     rng = np.random.default_rng(7)
     n = 1500

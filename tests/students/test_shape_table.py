@@ -130,3 +130,28 @@ def test_vectorised_scores_equal_the_reference_on_the_synthetic_book() -> None:
     reference = table.intercept + np.column_stack(contrib).sum(axis=1)
     np.testing.assert_array_equal(table.predict_logit(X), reference)  # bit for bit
     np.testing.assert_array_equal(table.term_contributions(X), np.column_stack(contrib))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["b", None, "a", np.nan, "b"], index=[5, 3, 9, 1, 0]),
+        pd.Series(["x", pd.NA, "y"], dtype="string"),
+        pd.Series([None, None], dtype=object),
+        pd.Series(["u", "v", None], dtype="category"),
+    ],
+)
+def test_level_strings_of_string_columns_equal_the_per_value_rule(values: pd.Series) -> None:
+    # String columns take a fast path; it must give what the per-value conversion gives.
+    from risk_models.students.shape_table import to_level_strings
+
+    def one(v: object) -> object:
+        return np.nan if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
+
+    got = to_level_strings(values)
+    assert got.dtype == object
+    assert got.index.equals(values.index)
+    want = [one(v) for v in values.astype(object)]
+    assert [("NaN" if isinstance(g, float) else g) for g in got] == [
+        ("NaN" if isinstance(w, float) else w) for w in want
+    ]
