@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _baselines import fit_ebm
-from student_variants import log_loss
+from student_variants import ebm_on_train_and_valid, log_loss
 from students_vs_baselines import Dataset, dataset_of, load_config
 
 from risk_models.evaluation.metrics import auc
@@ -74,12 +73,7 @@ def run_seed(config: str, ds: Dataset, seed: int, ebm: bool) -> dict[str, Any]:
         "picked_single_test_auc": rows[picked]["test_auc"],
     }
     if ebm:
-        import pandas as pd
-
-        X75 = pd.concat([splits.train.X, splits.valid.X], ignore_index=True)
-        y75 = np.r_[np.asarray(splits.train.y), np.asarray(splits.valid.y)].astype(int)
-        e = fit_ebm(X75, y75, splits.test.X)
-        out["ebm_test_auc"] = auc(y_test, e["p"])
+        out["ebm_test_auc"] = ebm_on_train_and_valid(splits)["test_auc"]
     return out
 
 
