@@ -24,14 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from student_variants import ebm_on_train_and_valid, log_loss
-from students_vs_baselines import Dataset, dataset_of, load_config
+from student_variants import ebm_on_train_and_valid, log_loss, until_students
+from students_vs_baselines import Dataset, dataset_of
 
 from risk_models.evaluation.metrics import auc
-from risk_models.steps.data import compute_data
-from risk_models.steps.soft_labels import compute_soft_labels
 from risk_models.steps.students import fit_student, valid_soft_target
-from risk_models.steps.teachers import compute_teachers
 
 HERE = Path(__file__).parent
 CONFIG = HERE.parent / "pipelines" / "credit.yaml"
@@ -39,10 +36,7 @@ MEMBERS = ("gam", "ga2m", "nam")
 
 
 def run_seed(config: str, ds: Dataset, seed: int, ebm: bool) -> dict[str, Any]:
-    cfg = load_config(config, ds, seed)
-    data = compute_data(cfg)
-    teachers = compute_teachers(cfg, data)
-    soft = compute_soft_labels(cfg, data, teachers)
+    cfg, data, teachers, soft = until_students(config, ds, seed)
     splits = data.splits
     y_test = np.asarray(splits.test.y, dtype=float)
     y_valid = np.asarray(splits.valid.y, dtype=float)

@@ -20,18 +20,16 @@ should fit the same card).
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from ga2m_fit_time import print_fit_line
 from students_vs_baselines import dataset_of, load_config
 
-import risk_models
 from risk_models.distill.munge import make_transfer_set
-from risk_models.evaluation.metrics import auc
 from risk_models.steps.data import compute_data
 from risk_models.students.scorecard import ScorecardStudent
 
@@ -71,20 +69,7 @@ def main() -> None:
     )
     seconds = time.perf_counter() - t0
     z = model.decision_function(s.test.X)
-    print(
-        json.dumps(
-            {
-                "checkout": label,
-                "package": str(Path(risk_models.__file__).parent),
-                "rows": len(X),
-                "fit_seconds": round(seconds, 2),
-                "max_bins": int(model.max_bins_),
-                "test_auc": round(auc(s.test.y, z), 6),
-                "logit_sum": round(float(np.sum(z)), 6),
-            }
-        ),
-        flush=True,
-    )
+    print_fit_line(label, len(X), seconds, s.test.y, z, max_bins=int(model.max_bins_))
 
 
 if __name__ == "__main__":

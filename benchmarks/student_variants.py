@@ -59,13 +59,18 @@ def describe(fit: Any, seconds: float, y_valid: np.ndarray, q_valid: np.ndarray 
     }
 
 
-def run_seed(
-    config: str, ds: Dataset, seed: int, variants: dict[str, dict[str, dict]], ebm: bool
-) -> dict[str, Any]:
+def until_students(config: str, ds: Dataset, seed: int) -> tuple[Any, Any, Any, Any]:
+    """The pipeline's steps before the students on ``ds``: config, data, teachers, soft labels."""
     cfg = load_config(config, ds, seed)
     data = compute_data(cfg)
     teachers = compute_teachers(cfg, data)
-    soft = compute_soft_labels(cfg, data, teachers)
+    return cfg, data, teachers, compute_soft_labels(cfg, data, teachers)
+
+
+def run_seed(
+    config: str, ds: Dataset, seed: int, variants: dict[str, dict[str, dict]], ebm: bool
+) -> dict[str, Any]:
+    cfg, data, teachers, soft = until_students(config, ds, seed)
     splits = data.splits
     y_valid = np.asarray(splits.valid.y, dtype=float)
     q_valid = valid_soft_target(data, teachers)

@@ -451,11 +451,7 @@ class LGBMTeacher(_BoostedTeacher):
 
     def decision_function(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "booster_")
-        frame = self._frame(X)
-        # Threads by the table scored, not the one trained on (the booster keeps its training
-        # count): labelling 30,000 transfer rows is a large table even when a fold was small.
-        z = self.booster_.predict(frame, raw_score=True, num_threads=self._threads(frame.size))
-        return np.asarray(z, dtype=np.float64)
+        return np.asarray(self.booster_.predict(self._frame(X), raw_score=True), dtype=np.float64)
 
     def save(self, directory: str | Path) -> Path:
         """Write ``model.txt`` (LightGBM's text format) and ``teacher.json``."""
