@@ -95,8 +95,12 @@ def fit_student(
     data: DataResult,
     soft: SoftLabelResult,
     teachers: TeacherResult,
+    earlier: tuple[Student, ...] = (),
 ) -> StudentFit:
-    """Fit one student on the soft labels and evaluate it against the teacher on test."""
+    """Fit one student on the soft labels and evaluate it against the teacher on test.
+
+    ``earlier``: the students already fitted in this run, offered to a student that declares
+    the ``reuse`` fit option (it takes only a stage it would have fitted identically)."""
     from risk_models.explain import compression_report, score_with_reasons
     from risk_models.students.reasons import reason_catalogue
     from risk_models.students.shape_table import ShapeTable
@@ -108,7 +112,11 @@ def fit_student(
     if "temperature" not in cls.distill_params:  # soft targets at T, one label per row
         soft_target = expit(teacher_logit(soft_target) / cfg.distill.temperature)
     model: Student = cls(**student_params(scfg, cfg, splits.train.spec, cls.distill_params))
-    options = {"count_mask": ~training.is_transfer} if "count_mask" in cls.fit_options else {}
+    options: dict[str, Any] = {}
+    if "count_mask" in cls.fit_options:
+        options["count_mask"] = ~training.is_transfer
+    if "reuse" in cls.fit_options:
+        options["reuse"] = earlier
     eval_target = valid_soft_target(data, teachers) if "soft_eval" in cls.fit_options else None
     model.fit(
         training.X,
@@ -168,10 +176,10 @@ def compute_students(
     reporter: Reporter = QUIET,
 ) -> StudentsResult:
     """Fit every configured student, in order."""
-    fits = []
+    fits: list[StudentFit] = []
     for scfg in cfg.students:
         reporter.say("students", f"fitting {scfg.name} ({scfg.kind})")
-        fit = fit_student(scfg, cfg, data, soft, teachers)
+        fit = fit_student(scfg, cfg, data, soft, teachers, tuple(f.model for f in fits))
         reporter.say(
             "students",
             f"{fit.name}: test AUC {fit.metrics['auc']:.4f}, "

@@ -27,6 +27,7 @@ the nearest observed cell, in the table and in the boosters' own path alike (``p
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -146,11 +147,14 @@ class GA2MStudent(GAMStudent):
         soft_target: Any = None,
         eval_set: tuple[pd.DataFrame, Any] | None = None,
         sample_weight: Any = None,
+        reuse: Iterable[Any] = (),
     ) -> GA2MStudent:
-        """Fit the additive stage, rank pairs, then boost the chosen pair terms."""
+        """Fit the additive stage (or take a matching one from ``reuse``: a GAM fitted with
+        the same additive-stage parameters on the same data), rank pairs, then boost the
+        chosen pair terms."""
         X = check_frame(X, owner=type(self).__name__)
         X, target = self._prepare(X, y, soft_target, sample_weight)
-        self._fit_main_effects(X, target, eval_set)
+        self._fit_main_effects(X, target, eval_set, reuse)
         additive = self.shape_table_
         margin = additive.predict_logit(X)  # from the table, not leaf routing (docstring)
         self._choose_pairs(X, target, margin)

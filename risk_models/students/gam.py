@@ -17,6 +17,7 @@ training and stump-export helpers live in :mod:`risk_models.students.boosting`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from risk_models.device import auto_threads
 from risk_models.params import validate_estimator_params
 from risk_models.students import param_specs
 from risk_models.students._ga2m_tables import clip_pair_term, clip_to_ranges, observed_ranges
+from risk_models.students._main_effects import MainEffects, find_stage, stage_key
 from risk_models.students.boosting import (
     DistillTarget,
     categorical_param,
@@ -83,12 +85,18 @@ class GAMStudent(DistilledStudent):
     Fitted attributes: ``shape_table_``, ``booster_``, ``design_``, ``n_trees_``, ``device_``,
     ``main_ranges_`` (numeric feature -> its ``(min, max)`` in training),
     ``term_importance_`` (feature -> standard deviation of its contribution on the training
-    rows, from the fit on all features), ``classes_``, ``feature_names_in_``,
-    ``n_features_in_``.
+    rows, from the fit on all features), ``main_effects_`` (the additive stage as a
+    :class:`~risk_models.students._main_effects.MainEffects`, keyed by its parameters and
+    data), ``classes_``, ``feature_names_in_``, ``n_features_in_``.
+
+    ``fit(..., reuse=models)``: an additive stage among the already fitted ``models`` whose key
+    matches this fit's (the same additive-stage parameters, training rows, targets, weights and
+    validation set: the same stumps would come out) is taken instead of being boosted again; a
+    GA2M fitted beside a GAM in one run shares its first stage so. Any other model is ignored.
     """
 
     kind = "gam"
-    fit_options = frozenset({"soft_eval"})
+    fit_options = frozenset({"soft_eval", "reuse"})
     _parameter_constraints = param_specs.GAM
 
     def __init__(
@@ -156,14 +164,16 @@ class GAMStudent(DistilledStudent):
         soft_target: Any = None,
         eval_set: tuple[pd.DataFrame, Any] | None = None,
         sample_weight: Any = None,
+        reuse: Iterable[Any] = (),
     ) -> GAMStudent:
         """Fit on ``soft_target`` (teacher probabilities) when given, else on ``y``.
 
         ``eval_set=(X_valid, target_valid)`` enables early stopping; its target may be soft.
+        ``reuse``: fitted students whose additive stage may be taken (class docstring).
         """
         X = check_frame(X, owner=type(self).__name__)
         X, target = self._prepare(X, y, soft_target, sample_weight)
-        self._fit_main_effects(X, target, eval_set)
+        self._fit_main_effects(X, target, eval_set, reuse)
         self._verify()
         return self
 
@@ -219,16 +229,44 @@ class GAMStudent(DistilledStudent):
         return X, target
 
     def _fit_main_effects(
-        self, X: pd.DataFrame, target: DistillTarget, eval_set: tuple[Any, Any] | None
+        self,
+        X: pd.DataFrame,
+        target: DistillTarget,
+        eval_set: tuple[Any, Any] | None,
+        reuse: Iterable[Any] = (),
     ) -> None:
-        """Fit the stump booster, rank terms, and refit on the budgeted features."""
-        self._fit_stumps(X, target, eval_set)
-        importance = term_importance(self.shape_table_, X, target.weight)
-        self.term_importance_ = {f: importance.get(f, 0.0) for f in X.columns}
-        if self.max_terms is not None and self.max_terms < X.shape[1]:
-            order = sorted(range(X.shape[1]), key=lambda i: -importance[X.columns[i]])
-            keep = sorted(order[: int(self.max_terms)])
-            self._fit_stumps(X.iloc[:, keep], target, eval_set)
+        """Fit the stump booster, rank terms, and refit on the budgeted features (or take a
+        matching stage from ``reuse``); leaves the stage in ``main_effects_``."""
+        if eval_set is not None:
+            eval_set = (self._frame(eval_set[0]), eval_set[1])
+        stage_params = {k: getattr(self, k) for k in GAMStudent._get_param_names()}
+        key = stage_key(stage_params, X, target, eval_set)
+        stage = find_stage(key, reuse)
+        if stage is None:
+            self._fit_stumps(X, target, eval_set)
+            importance = term_importance(self.shape_table_, X, target.weight)
+            self.term_importance_ = {f: importance.get(f, 0.0) for f in X.columns}
+            if self.max_terms is not None and self.max_terms < X.shape[1]:
+                order = sorted(range(X.shape[1]), key=lambda i: -importance[X.columns[i]])
+                keep = sorted(order[: int(self.max_terms)])
+                self._fit_stumps(X.iloc[:, keep], target, eval_set)
+            stage = MainEffects(
+                key,
+                self.design_,
+                self.booster_,
+                self.n_trees_,
+                self.device_,
+                self.main_ranges_,
+                self.shape_table_,
+                self.term_importance_,
+            )
+        else:
+            self.design_, self.booster_, self.n_trees_ = stage.design, stage.booster, stage.n_trees
+            self.device_, self.main_ranges_ = stage.device, dict(stage.ranges)
+            meta = {**stage.table.metadata, "student": self.kind}  # the stage's, as ours
+            self.shape_table_ = dataclasses.replace(stage.table, metadata=meta)
+            self.term_importance_ = dict(stage.importance)
+        self.main_effects_ = stage
 
     def _fit_stumps(
         self, X: pd.DataFrame, target: DistillTarget, eval_set: tuple[Any, Any] | None
@@ -238,8 +276,7 @@ class GAMStudent(DistilledStudent):
         dtrain = design.dmatrix(X, label=target.label, weight=target.weight)
         dvalid = None
         if eval_set is not None:
-            Xv = self._frame(eval_set[0])
-            dvalid = design.dmatrix(Xv, label=np.asarray(eval_set[1], dtype=np.float64))
+            dvalid = design.dmatrix(eval_set[0], label=np.asarray(eval_set[1], dtype=np.float64))
         booster = train_stage(
             params,
             target,

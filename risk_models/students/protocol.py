@@ -31,7 +31,10 @@ DISTILL_PARAMS = frozenset({"alpha", "temperature", "monotone", "random_state"})
 #: ``soft_eval``: the student early-stops (and chooses its capacity) on soft validation
 #: targets, the teacher's out-of-fold probabilities of the validation rows, where the teacher
 #: has them (a cross-fitted ensemble); other students get the 0/1 validation labels.
-FIT_OPTIONS = frozenset({"count_mask", "soft_eval"})
+#: ``reuse``: the student is offered the students fitted before it in the run
+#: (``reuse=(model, ...)``) and takes a stage it shares with one of them only when that stage
+#: was fitted with the same parameters on the same data (a GA2M's additive stage from the GAM).
+FIT_OPTIONS = frozenset({"count_mask", "soft_eval", "reuse"})
 
 
 @runtime_checkable

@@ -97,7 +97,7 @@ def test_boosted_students_early_stop_on_the_teachers_out_of_fold_validation_scor
     np.testing.assert_array_equal(
         target, expit(ens.cross_fitted_logit_[n_train : n_train + n_valid])
     )
-    assert student_class("gam").fit_options == {"soft_eval"}
+    assert student_class("gam").fit_options == {"soft_eval", "reuse"}
     assert "soft_eval" in student_class("ga2m").fit_options
     assert "soft_eval" not in student_class("nam").fit_options  # calibrates on 0/1 labels
 
@@ -109,3 +109,34 @@ def test_exported_students_carry_the_declared_missing_markers(tiny_run) -> None:
     assert state.data.splits.train.spec.missing_values == ("?",)  # the default
     for fit in state.students.by_name().values():  # shape table and rule set alike
         assert missing_markers(fit.exported.to_dict()["metadata"]) == ("?",)
+
+
+def test_the_ga2m_takes_the_additive_stage_of_the_gam_fitted_before_it(tiny_cfg, tiny_run) -> None:
+    from risk_models.config import StudentConfig
+    from risk_models.steps.students import compute_students
+
+    state, _ = tiny_run
+    additive = {"n_estimators": 80, "learning_rate": 0.3}
+    pairs = {"n_pairs": 2, "pair_rounds": 30}
+    students = (
+        StudentConfig(name="gam", kind="gam", params=additive),
+        StudentConfig(name="ga2m", kind="ga2m", params={**additive, **pairs}),
+        StudentConfig(name="ga2m_fine", kind="ga2m", params={**additive, **pairs, "max_bin": 16}),
+    )
+    fits = compute_students(
+        tiny_cfg.model_copy(update={"students": students}),
+        state.data,
+        state.soft_labels,
+        state.teachers,
+    ).by_name()
+    gam, ga2m, fine = (fits[n].model for n in ("gam", "ga2m", "ga2m_fine"))
+    assert ga2m.booster_ is gam.booster_  # the same stage, taken
+    assert fine.booster_ is not gam.booster_  # other bins: its own stage
+    alone = compute_students(
+        tiny_cfg.model_copy(update={"students": students[1:2]}),
+        state.data,
+        state.soft_labels,
+        state.teachers,
+    ).by_name()["ga2m"]
+    assert alone.exported.to_dict() == fits["ga2m"].exported.to_dict()
+    np.testing.assert_array_equal(alone.test_logit, fits["ga2m"].test_logit)
