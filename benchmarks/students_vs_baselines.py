@@ -149,10 +149,12 @@ def run_seed(config: str, ds: Dataset, seed: int) -> dict[str, Any]:
     y_test = np.asarray(splits.test.y, dtype=int)
     students: dict[str, Any] = {}
     p_student: dict[str, np.ndarray] = {}
+    fitted: list[Any] = []  # offered to later students, as the students step does
     for scfg in cfg.students:
         t1 = time.perf_counter()
-        fit = fit_student(scfg, cfg, data, soft, teachers)
+        fit = fit_student(scfg, cfg, data, soft, teachers, tuple(fitted))
         fit_s = time.perf_counter() - t1
+        fitted.append(fit.model)
         p_student[scfg.name] = 1.0 / (1.0 + np.exp(-fit.test_logit))
         students[scfg.name] = {
             "kind": scfg.kind,
