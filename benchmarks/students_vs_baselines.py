@@ -161,7 +161,8 @@ def run_seed(config: str, ds: Dataset, seed: int) -> dict[str, Any]:
             "auc": float(fit.metrics["auc"]),
             "valid_auc": float(fit.valid_metrics["auc"]),
             "auc_gap": float(fit.fidelity["auc_gap"]),
-            "fit_seconds": fit_s,
+            "fit_seconds": fit_s,  # fit_student: fit, export, table check, reasons
+            "fit_only_seconds": float(fit.facts["fit_seconds"]),  # model.fit alone, as EBM's
             "n_pairs": len(getattr(fit.model, "pairs_", []) or []),
         }
     end_to_end = pipeline_s + sum(s["fit_seconds"] for s in students.values())
@@ -204,6 +205,7 @@ def run_seed(config: str, ds: Dataset, seed: int) -> dict[str, Any]:
             "pipeline_before_students": pipeline_s,
             "end_to_end": end_to_end,
             "gam": None if gam is None else gam["fit_seconds"],
+            "gam_fit_only": None if gam is None else gam["fit_only_seconds"],
             "ebm": ebm["fit_seconds"],
         },
     }
@@ -226,13 +228,23 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "passed": bool(diff >= margin),
             "per_seed": [c["auc_diff"] for c in per],
         }
-    gam = [r["seconds"]["gam"] / r["seconds"]["ebm"] for r in runs if r["seconds"]["gam"]]
-    run = [r["seconds"]["end_to_end"] / r["seconds"]["ebm"] for r in runs]
+    # EBM's seconds are its ``fit`` alone, so the check compares the GAM's ``fit`` alone
+    # (runs written before fit-only seconds were recorded fall back to fit_student's); the
+    # GAM's whole fit_student (export, table check, reason codes) is reported beside it
+    sec = [r["seconds"] for r in runs]
+    gam = [(s.get("gam_fit_only") or s["gam"]) / s["ebm"] for s in sec if s["gam"]]
+    step = [s["gam"] / s["ebm"] for s in sec if s["gam"]]
+    run = [s["end_to_end"] / s["ebm"] for s in sec]
     if gam:
         out["gam_fit_over_ebm_fit"] = {
             "mean": float(np.mean(gam)),
             "max": MAX_GAM_TO_EBM_TIME,
             "passed": bool(np.mean(gam) <= MAX_GAM_TO_EBM_TIME),
+        }
+        out["gam_fit_student_over_ebm_fit"] = {
+            "mean": float(np.mean(step)),
+            "max": MAX_GAM_TO_EBM_TIME,
+            "passed": bool(np.mean(step) <= MAX_GAM_TO_EBM_TIME),
         }
     out["end_to_end_over_ebm_fit"] = {
         "mean": float(np.mean(run)),
@@ -245,14 +257,30 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def markdown(name: str, runs: list[dict[str, Any]], summary: dict[str, Any]) -> str:
     """One data set's table: AUC per seed, then the paired checks and the time ratios."""
     students = list(runs[0]["students"])
-    head = ["seed", "teacher", *students, "EBM", "LightGBM", "optbinning", "run s", "EBM s"]
+    head = [
+        "seed",
+        "teacher",
+        *students,
+        "EBM",
+        "LightGBM",
+        "optbinning",
+        "run s",
+        "EBM s",
+        "GAM fit s",
+    ]
     lines = [f"#### {name}", "", "| " + " | ".join(head) + " |", "|" + " ---: |" * len(head)]
     for r in runs:
         b = r["baselines"]
         cells = [str(r["seed"]), f"{r['teacher']['auc']:.4f}"]
         cells += [f"{r['students'][s]['auc']:.4f}" for s in students]
         cells += [f"{b[k]['auc']:.4f}" for k in ("ebm", "lightgbm", "optbinning")]
-        cells += [f"{r['seconds']['end_to_end']:.0f}", f"{r['seconds']['ebm']:.0f}"]
+        sec = r["seconds"]
+        gam_s = sec.get("gam_fit_only") or sec["gam"]
+        cells += [
+            f"{sec['end_to_end']:.0f}",
+            f"{sec['ebm']:.0f}",
+            "" if gam_s is None else f"{gam_s:.1f}",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| check | mean diff | 95 % CI | margin | result |", "|---|---:|---|---:|---|"]
     for k, v in summary.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,7 @@ def fit_student(
     if "reuse" in cls.fit_options:
         options["reuse"] = earlier
     eval_target = valid_soft_target(data, teachers) if "soft_eval" in cls.fit_options else None
+    t0 = time.perf_counter()
     model.fit(
         training.X,
         training.y,
@@ -126,6 +128,7 @@ def fit_student(
         sample_weight=training.weight,  # None unless distill.tail weights the rows
         **options,
     )
+    fit_seconds = time.perf_counter() - t0  # the fit alone: no export, checks or reasons
     valid = splits.valid
     valid_logit = np.asarray(model.decision_function(valid.X), dtype=float)
     valid_p = expit(valid_logit)
@@ -139,6 +142,7 @@ def fit_student(
     n_check = min(len(logit), N_CHECK_ROWS)
     diff = np.abs(logit[:n_check] - np.asarray(model.trainer_logit(test.X.iloc[:n_check])))
     facts: dict[str, Any] = {
+        "fit_seconds": fit_seconds,
         "n_train_rows": training.n_real,
         "n_transfer_rows": training.n_transfer,
         "table_vs_trainer_max_abs_diff": float(diff.max()) if n_check else 0.0,

@@ -34,6 +34,7 @@ def test_fits_are_evaluated_on_their_own_test_logits(tiny_run) -> None:
         assert fit.facts["table_vs_trainer_rows"] == min(test.n_rows, 5000)
         assert fit.facts["n_train_rows"] == state.data.splits.train.n_rows
         assert fit.facts["n_transfer_rows"] == 300
+        assert 0 < fit.facts["fit_seconds"] < 60  # model.fit alone, on 1,500 synthetic rows
         assert len(fit.reasons_sample) == min(200, test.n_rows)
         assert fit.compression["teacher_size_bytes"] == state.teachers.profile["teacher_size_bytes"]
     assert fits["gam"].facts["n_cells"] == fits["gam"].exported.n_cells()
