@@ -19,7 +19,13 @@ from threadpoolctl import threadpool_limits
 from risk_models.data.inputs import check_frame, is_categorical
 from risk_models.distill.loss import distillation_grad_hess, distillation_row_loss
 from risk_models.students._scorecard_points import feature_points
-from risk_models.students.binning import FeatureBins, bin_categorical, bin_numeric, numeric_bins
+from risk_models.students.binning import (
+    FeatureBins,
+    LevelCodes,
+    bin_categorical,
+    bin_numeric,
+    numeric_bins,
+)
 
 _MAX_STEP = 4.0  # cap on the Newton step (log-odds) in the working response of backfitting
 
@@ -39,15 +45,20 @@ def fit_bins_and_coef(
     l2: float,
     factor: float,
     random_state: int,
+    coded: dict[str, LevelCodes] | None = None,
 ) -> tuple[dict[str, FeatureBins], float, dict[str, np.ndarray]]:
-    """Bin on the teacher (or ``y``), refine the bins by backfitting, fit, merge ties."""
+    """Bin on the teacher (or ``y``), refine the bins by backfitting, fit, merge ties.
+
+    ``coded``: :func:`level_codes` of ``X`` when the caller bins it again at other ceilings.
+    """
     min_rows = max(1, math.ceil(min_bin_share * len(X)))
+    coded = level_codes(X) if coded is None else coded
 
     def make_bins(f: str, target: np.ndarray, weight: np.ndarray) -> FeatureBins:
-        if is_categorical(X[f]):
+        if f in coded:
             return bin_categorical(
-                f, X[f], target, weight, max_bins=max_bins, min_rows=min_rows,
-                random_state=random_state,
+                f, None, target, weight, max_bins=max_bins, min_rows=min_rows,
+                random_state=random_state, coded=coded[f],
             )  # fmt: skip
         x = pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=np.float64)
         return bin_numeric(
@@ -55,11 +66,14 @@ def fit_bins_and_coef(
             direction=mono.get(f, 0), random_state=random_state,
         )  # fmt: skip
 
+    def bin_index(f: str, b: FeatureBins) -> np.ndarray:
+        return coded[f].bin_index(b) if f in coded else b.bin_index(X[f])
+
     bins = {f: make_bins(f, t if alpha < 1 else y, w) for f in X.columns}
     for _ in range(int(refine_rounds)):
         # Backfitting: re-bin each feature on its partial working response (its current
         # contribution plus the Newton step of the loss), weighted by the Hessian.
-        idx = {f: b.bin_index(X[f]) for f, b in bins.items()}
+        idx = {f: bin_index(f, b) for f, b in bins.items()}
         b0, coef = _fit_coef(bins, idx, y, t, w, alpha, T, mono, l2)
         contrib = {f: coef[f][idx[f]] for f in bins}
         z = b0 + np.sum(list(contrib.values()), axis=0)
@@ -67,12 +81,17 @@ def fit_bins_and_coef(
         step = np.clip(-g / h, -_MAX_STEP, _MAX_STEP)
         bins = {f: make_bins(f, contrib[f] + step, w * h) for f in X.columns}
     while True:
-        idx = {f: b.bin_index(X[f]) for f, b in bins.items()}
+        idx = {f: bin_index(f, b) for f, b in bins.items()}
         b0, coef = _fit_coef(bins, idx, y, t, w, alpha, T, mono, l2)
         merged = _merge_flat_steps(bins, coef, factor)
         if merged is None:
             return bins, b0, coef
         bins = merged
+
+
+def level_codes(X: pd.DataFrame) -> dict[str, LevelCodes]:
+    """:class:`LevelCodes` of every categorical column of ``X`` (by name)."""
+    return {f: LevelCodes.of(f, X[f]) for f in X.columns if is_categorical(X[f])}
 
 
 def _fit_coef(
@@ -275,8 +294,9 @@ def fit_bins_path(
     """
     path: list[dict[str, float]] = []
     best: tuple[float, int, Any] | None = None
+    coded = level_codes(X)  # the levels do not change with the ceiling: read them once
     for b in candidates:
-        fitted = fit_bins_and_coef(X, y, t, w, alpha, T, mono, max_bins=b, **fit)
+        fitted = fit_bins_and_coef(X, y, t, w, alpha, T, mono, max_bins=b, coded=coded, **fit)
         if len(candidates) == 1:
             return fitted, b, path
         loss = validation_loss(fitted, eval_set, features)

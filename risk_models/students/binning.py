@@ -35,6 +35,7 @@ from risk_models.students.shape_table import Axis, to_level_strings
 __all__ = [
     "MIN_LEVEL_ROWS",
     "FeatureBins",
+    "LevelCodes",
     "bin_categorical",
     "bin_numeric",
     "rare_level_rows",
@@ -231,22 +232,49 @@ def _safe_w(w: np.ndarray) -> np.ndarray:
     return w if w.sum() > 0 else np.ones_like(w)
 
 
+@dataclass(frozen=True)
+class LevelCodes:
+    """One categorical column's levels and every row's axis index: the part of
+    :func:`bin_categorical` that depends on the values alone, computed once per column when a
+    column is binned several times (backfitting rounds, the scorecard's bins path)."""
+
+    axis: Axis
+    codes: np.ndarray  # axis index of every row (level index, or axis.missing_index)
+    miss: np.ndarray  # rows without a level
+
+    @classmethod
+    def of(cls, feature: str, values: pd.Series | np.ndarray) -> LevelCodes:
+        s = to_level_strings(pd.Series(values).reset_index(drop=True))
+        miss = s.isna().to_numpy()
+        axis = Axis(feature, "categorical", levels=tuple(sorted(s[~miss].unique().tolist())))
+        return cls(axis, axis.index(s), miss)
+
+    def bin_index(self, bins: FeatureBins) -> np.ndarray:
+        """``bins.bin_index`` of the column these codes came from (``bins`` on this axis)."""
+        if bins.axis is not self.axis and bins.axis != self.axis:
+            raise ValueError(f"bins of {bins.axis.feature!r} are not on these level codes")
+        return np.asarray(np.asarray(bins.cell_bin, dtype=np.int64)[self.codes], dtype=np.int64)
+
+
 def bin_categorical(
     feature: str,
-    values: pd.Series,
+    values: pd.Series | None,
     target: np.ndarray,
     weight: np.ndarray,
     *,
     max_bins: int,
     min_rows: int,
     random_state: int = 0,
+    coded: LevelCodes | None = None,
 ) -> FeatureBins:
-    """Group the levels of one categorical column (see module docstring)."""
-    s = to_level_strings(pd.Series(values).reset_index(drop=True))
-    miss = s.isna().to_numpy()
-    levels = tuple(sorted(s[~miss].unique().tolist()))
-    axis = Axis(feature, "categorical", levels=levels)
-    codes = axis.index(s)  # level index, or axis.missing_index
+    """Group the levels of one categorical column (see module docstring); ``coded``: the
+    column's :class:`LevelCodes` when already computed (then ``values`` is not read)."""
+    if coded is None:
+        if values is None:
+            raise ValueError(f"bin_categorical({feature!r}) needs values or their level codes")
+        coded = LevelCodes.of(feature, values)
+    axis, codes, miss = coded.axis, coded.codes, coded.miss
+    levels = axis.levels
     n_lv = len(levels)
     counts = np.bincount(codes[~miss], minlength=n_lv)
     rare = counts < rare_level_rows(min_rows)
@@ -262,7 +290,7 @@ def bin_categorical(
     rank_of_unit = np.empty(n_units, dtype=np.int64)
     rank_of_unit[order] = np.arange(n_units)
     n_miss = int(miss.sum())
-    own = n_miss >= min_rows and n_miss < len(s)
+    own = n_miss >= min_rows and n_miss < len(codes)
     group_of_rank = np.zeros(n_units, dtype=np.int64)
     if n_units > 1:
         ranks = rank_of_unit[unit_rows].astype(np.float64)
